@@ -1,0 +1,106 @@
+"""Live delivery: committed events go to every open stream of their session.
+
+Each subscriber has a bounded queue. Publishing never waits: a subscriber
+whose queue is full is cut off (its stream ends with an error telling the
+client to resume), so a slow reader never slows the writer or the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sessiond.v1 import event_pb2
+
+DEFAULT_QUEUE_SIZE = 1024
+
+
+class SubscriberLagged(Exception):
+    """The subscriber fell behind and was cut off."""
+
+
+class StreamClosed(Exception):
+    """The session was deleted or the server is shutting down."""
+
+
+@dataclass(eq=False)
+class Subscription:
+    session_id: str
+    deltas: frozenset[str]
+    queue: asyncio.Queue[event_pb2.StreamEventsResponse | None] = field(
+        default_factory=lambda: asyncio.Queue(DEFAULT_QUEUE_SIZE)
+    )
+    lagged: bool = False
+
+    async def get(self) -> event_pb2.StreamEventsResponse:
+        item = await self.queue.get()
+        if item is None:
+            raise SubscriberLagged() if self.lagged else StreamClosed()
+        return item
+
+
+class Broker:
+    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self._subs: dict[str, set[Subscription]] = {}
+        self._queue_size = queue_size
+
+    def subscribe(self, session_id: str, deltas: Iterable[str] = ()) -> Subscription:
+        sub = Subscription(session_id, frozenset(deltas), asyncio.Queue(self._queue_size + 1))
+        self._subs.setdefault(session_id, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.session_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subs[sub.session_id]
+
+    def subscriber_count(self, session_id: str) -> int:
+        return len(self._subs.get(session_id, ()))
+
+    def publish(self, session_id: str, events: Iterable[event_pb2.SessionEvent]) -> None:
+        subs = self._subs.get(session_id)
+        if not subs:
+            return
+        items = [event_pb2.StreamEventsResponse(event=e) for e in events]
+        for sub in list(subs):
+            for item in items:
+                if not self._offer(sub, item):
+                    break
+
+    def publish_preview(
+        self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse
+    ) -> None:
+        """Sends a start/delta preview to the subscribers that asked for this type."""
+        for sub in list(self._subs.get(session_id, ())):
+            if event_type in sub.deltas:
+                self._offer(sub, item)
+
+    def close_session(self, session_id: str) -> None:
+        """Ends every stream of a session (it was deleted)."""
+        for sub in list(self._subs.pop(session_id, ())):
+            self._cut(sub, lagged=False)
+
+    def close_all(self) -> None:
+        for session_id in list(self._subs):
+            self.close_session(session_id)
+
+    def _offer(self, sub: Subscription, item: event_pb2.StreamEventsResponse) -> bool:
+        if sub not in self._subs.get(sub.session_id, ()):
+            return False
+        # One slot is kept for the cut-off marker.
+        if sub.queue.qsize() >= self._queue_size:
+            self._cut(sub)
+            return False
+        sub.queue.put_nowait(item)
+        return True
+
+    def _cut(self, sub: Subscription, lagged: bool = True) -> None:
+        sub.lagged = lagged
+        self.unsubscribe(sub)
+        try:
+            sub.queue.put_nowait(None)
+        except asyncio.QueueFull:  # pragma: no cover - a slot is always kept
+            pass

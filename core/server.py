@@ -1,0 +1,100 @@
+"""Assembles the core: store, fan-out, runtime, services and the gRPC server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sessiond.v1 import (
+    agent_pb2_grpc,
+    environment_pb2_grpc,
+    event_pb2_grpc,
+    session_pb2_grpc,
+)
+
+from core.fanout import Broker
+from core.runtime.model import Model
+from core.runtime.offline import OfflineModel
+from core.runtime.runtime import Runtime
+from core.servicers.agents import AgentServicer
+from core.servicers.environments import EnvironmentServicer
+from core.servicers.events import EventServicer
+from core.servicers.sessions import SessionServicer
+from core.services.agents import AgentService
+from core.services.environments import EnvironmentService
+from core.services.events import EventLog
+from core.services.sessions import SessionService
+from core.store.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+SERVICE_NAMES = (
+    "sessiond.v1.AgentService",
+    "sessiond.v1.EnvironmentService",
+    "sessiond.v1.SessionService",
+    "sessiond.v1.EventService",
+)
+
+
+class CoreServer:
+    """The core's parts, with one lifetime: ``start`` then ``stop``."""
+
+    def __init__(self, store: Store, model: Model) -> None:
+        self.store = store
+        self.broker = Broker()
+        self.log = EventLog(store, self.broker)
+        self.runtime = Runtime(self.log, model)
+        self.agents = AgentService(store)
+        self.environments = EnvironmentService(store)
+        self.sessions = SessionService(store, self.log, self.runtime)
+        self.health = health.aio.HealthServicer()
+        self.server: grpc.aio.Server | None = None
+        self.port = 0
+
+    @classmethod
+    async def open(
+        cls, db_url: str, model: Model | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> CoreServer:
+        store = await Store.open(db_url)
+        return cls(store, model or OfflineModel(sleep))
+
+    async def start(self, address: str) -> int:
+        server = grpc.aio.server(
+            options=[
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        agent_pb2_grpc.add_AgentServiceServicer_to_server(AgentServicer(self.agents), server)
+        environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(
+            EnvironmentServicer(self.environments), server
+        )
+        session_pb2_grpc.add_SessionServiceServicer_to_server(SessionServicer(self.sessions), server)
+        event_pb2_grpc.add_EventServiceServicer_to_server(
+            EventServicer(self.sessions, self.log), server
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        port = server.add_insecure_port(address)
+        if port == 0:
+            raise OSError(f"cannot listen on {address}")
+        await self.runtime.recover()
+        await server.start()
+        self.server = server
+        self.port = port
+        for name in ("", *SERVICE_NAMES):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return port
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.health.enter_graceful_shutdown()
+        self.broker.close_all()
+        if self.server is not None:
+            await self.server.stop(grace)
+        await self.runtime.close()
+        await self.log.drain()
+        await self.store.close()

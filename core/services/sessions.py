@@ -1,0 +1,311 @@
+"""Sessions, and the user events sent to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
+
+from core import errors, ids
+from core.eventtypes import TYPE_BY_FIELD, USER_TYPES
+from core.runtime.runtime import Runtime
+from core.services.agents import normalize_config
+from core.services.common import (
+    check_metadata,
+    copy_field,
+    decode_page,
+    encode_page,
+    page_size,
+    patch_metadata,
+    require,
+    ts_or_none,
+)
+from core.services.events import EventLog
+from core.store.store import STATUS_NAMES, NewEvent, Store
+from core.timeutil import from_timestamp, now_us, to_timestamp
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+MAX_EVENTS_PER_REQUEST = 1000
+MAX_TITLE = 1000
+_UPDATABLE = frozenset(("title", "metadata", "budget", "vault_ids", "agent"))
+_SNAPSHOT_FIELDS = (
+    "name",
+    "description",
+    "system",
+    "model",
+    "tools",
+    "mcp_servers",
+    "skills",
+    "execution_identity",
+    "multiagent",
+)
+_OVERRIDES = ("model", "system", "tools", "mcp_servers", "skills")
+
+
+class SessionService:
+    def __init__(self, store: Store, log: EventLog, runtime: Runtime) -> None:
+        self._store = store
+        self._log = log
+        self._runtime = runtime
+
+    async def create(self, req: session_pb2.CreateSessionRequest) -> session_pb2.Session:
+        agent = await self._snapshot(req.agent)
+        env = await self._store.get_environment(require(req.environment_id, "environment_id"))
+        if env.HasField("archived_at"):
+            raise errors.Conflict(f"Environment {env.id!r} is archived; sessions cannot use it.")
+        initial = _check_events(req.initial_events, "initial_events")
+        for ev in initial:
+            if ev.type not in ("user.message", "user.define_outcome"):
+                raise errors.InvalidArgument(
+                    f"initial_events: {ev.type} cannot be sent when creating a session."
+                )
+        now = now_us()
+        s = session_pb2.Session(
+            id=ids.new_id(ids.SESSION),
+            environment_id=env.id,
+            status=session_pb2.SESSION_STATUS_IDLE,
+        )
+        s.agent.CopyFrom(agent)
+        if req.HasField("title"):
+            s.title = _title(req.title)
+        s.metadata.update(req.metadata)
+        check_metadata(s.metadata)
+        if req.HasField("budget"):
+            s.budget.CopyFrom(req.budget)
+        for i, res in enumerate(req.resources):
+            s.resources.append(_resource(res, i, now))
+        s.vault_ids.extend(req.vault_ids)
+        s.created_at.CopyFrom(to_timestamp(now))
+        s.updated_at.CopyFrom(to_timestamp(now))
+        await self._store.insert_session(s)
+        if initial:
+            stored = await self._log.append(s.id, initial, require_open=True)
+            self._runtime.notify(s.id, stored)
+        return await self._store.get_session(s.id)
+
+    async def _snapshot(self, selector: session_pb2.AgentSelector) -> agent_pb2.SessionAgent:
+        kind = selector.WhichOneof("type")
+        if kind is None:
+            raise errors.InvalidArgument("agent is required.")
+        ref = getattr(selector, kind)
+        require(ref.id, "agent.id")
+        version = ref.version if ref.HasField("version") else None
+        agent = await self._store.get_agent(ref.id, version)
+        if agent.HasField("archived_at"):
+            raise errors.Conflict(f"Agent {agent.id!r} is archived; sessions cannot use it.")
+        snap = agent_pb2.SessionAgent(id=agent.id, version=agent.version)
+        for name in _SNAPSHOT_FIELDS:
+            copy_field(agent, snap, name)
+        if kind == "agent_with_overrides":
+            o = selector.agent_with_overrides
+            for name in _OVERRIDES:
+                field = o.DESCRIPTOR.fields_by_name[name]
+                present = (
+                    len(getattr(o, name)) > 0
+                    if field.is_repeated
+                    else o.HasField(name)
+                )
+                if present:
+                    snap.ClearField(name)
+                    copy_field(o, snap, name)
+        normalize_config(snap)
+        return snap
+
+    async def get(self, session_id: str) -> session_pb2.Session:
+        return await self._store.get_session(session_id)
+
+    async def update(self, req: session_pb2.UpdateSessionRequest) -> session_pb2.Session:
+        s = await self._store.get_session(req.session_id)
+        if s.HasField("archived_at"):
+            raise errors.Conflict(f"Session {s.id!r} is archived and cannot be updated.")
+        changed = event_pb2.SessionUpdatedEvent()
+        for path in req.update_mask.paths:
+            if path not in _UPDATABLE:
+                raise errors.InvalidArgument(f"{path}: this field cannot be updated.")
+            if path == "metadata":
+                patch_metadata(s.metadata, req.metadata, req.metadata_remove)
+                changed.metadata.update(s.metadata)
+            elif path == "title":
+                if req.HasField("title"):
+                    s.title = _title(req.title)
+                    changed.title = s.title
+                else:
+                    s.ClearField("title")
+            elif path == "budget":
+                s.ClearField("budget")
+                if req.HasField("budget"):
+                    s.budget.CopyFrom(req.budget)
+                    changed.budget.CopyFrom(s.budget)
+            elif path == "vault_ids":
+                del s.vault_ids[:]
+                s.vault_ids.extend(req.vault_ids)
+            elif path == "agent":
+                if req.agent.tools or "agent" in req.update_mask.paths:
+                    del s.agent.tools[:]
+                    s.agent.tools.extend(req.agent.tools)
+                    del s.agent.mcp_servers[:]
+                    s.agent.mcp_servers.extend(req.agent.mcp_servers)
+                    normalize_config(s.agent)
+                    changed.agent.CopyFrom(s.agent)
+        now = now_us()
+        await self._store.put_session_body(s, now)
+        if req.update_mask.paths:
+            await self._log.append(
+                s.id, [NewEvent(ids.new_id(ids.EVENT), "session.updated", event_pb2.SessionEvent(session_updated=changed))]
+            )
+        return await self._store.get_session(s.id)
+
+    async def list(
+        self, req: session_pb2.ListSessionsRequest
+    ) -> tuple[list[session_pb2.Session], str, str]:
+        limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
+        page = decode_page(req.page_token)
+        descending = req.order != common_pb2.SORT_ORDER_ASC
+        sessions, more = await self._store.list_sessions(
+            limit,
+            page,
+            descending,
+            agent_id=req.agent_id,
+            agent_version=req.agent_version if req.HasField("agent_version") else None,
+            include_archived=req.include_archived,
+            statuses=[STATUS_NAMES[s] for s in req.statuses if s in STATUS_NAMES],
+            created=(
+                ts_or_none(req, "created_at_gt"),
+                ts_or_none(req, "created_at_gte"),
+                ts_or_none(req, "created_at_lt"),
+                ts_or_none(req, "created_at_lte"),
+            ),
+        )
+        next_token = prev_token = ""
+        if sessions:
+            first, last = sessions[0], sessions[-1]
+            backward = page is not None and page.backward
+            if more or backward:
+                next_token = encode_page([from_timestamp(last.created_at), last.id])
+            if page is not None and (more or not backward):
+                prev_token = encode_page([from_timestamp(first.created_at), first.id], backward=True)
+            if backward and not more:
+                prev_token = ""
+        return sessions, next_token, prev_token
+
+    async def delete(self, session_id: str) -> None:
+        await self._store.get_session(session_id)
+        await self._runtime.stop_session(session_id)
+        await self._log.append(
+            session_id,
+            [NewEvent(ids.new_id(ids.EVENT), "session.deleted", event_pb2.SessionEvent(session_deleted=event_pb2.SessionDeletedEvent()))],
+        )
+        await self._store.delete_session(session_id)
+        self._log.broker.close_session(session_id)
+
+    async def archive(self, session_id: str) -> session_pb2.Session:
+        await self._store.archive_session(session_id, now_us())
+        return await self._store.get_session(session_id)
+
+    async def send(self, req: event_pb2.SendEventsRequest) -> list[event_pb2.SessionEvent]:
+        new = _check_events(req.events, "events")
+        if not new:
+            raise errors.InvalidArgument("events must contain at least one event.")
+        stored = await self._log.append(req.session_id, new, require_open=True)
+        self._runtime.notify(req.session_id, stored)
+        return stored
+
+
+def _title(title: str) -> str:
+    if len(title) > MAX_TITLE:
+        raise errors.InvalidArgument(f"title is longer than {MAX_TITLE} characters.")
+    return title
+
+
+def _resource(res: session_pb2.SessionResource, i: int, now: int) -> session_pb2.SessionResource:
+    out = session_pb2.SessionResource()
+    out.CopyFrom(res)
+    kind = out.WhichOneof("type")
+    if kind is None:
+        raise errors.InvalidArgument(f"resources[{i}].type is required.")
+    if kind == "github_repository":
+        r = out.github_repository
+        require(r.url, f"resources[{i}].url")
+        r.authorization_token = ""
+        r.id = ids.new_id(ids.RESOURCE)
+        r.mount_path = r.mount_path or "/workspace/" + r.url.rstrip("/").rsplit("/", 1)[-1]
+        r.created_at.CopyFrom(to_timestamp(now))
+        r.updated_at.CopyFrom(to_timestamp(now))
+    elif kind == "file":
+        f = out.file
+        require(f.file_id, f"resources[{i}].file_id")
+        f.id = ids.new_id(ids.RESOURCE)
+        f.mount_path = f.mount_path or "/workspace/" + f.file_id
+        f.created_at.CopyFrom(to_timestamp(now))
+        f.updated_at.CopyFrom(to_timestamp(now))
+    else:
+        require(out.memory_store.memory_store_id, f"resources[{i}].memory_store_id")
+    return out
+
+
+def _check_block(block: common_pb2.ContentBlock, where: str) -> None:
+    kind = block.WhichOneof("type")
+    if kind is None:
+        raise errors.InvalidArgument(f"{where}.type is required.")
+    if kind == "text" and not block.text.text:
+        raise errors.InvalidArgument(f"{where}.text must not be empty.")
+    if kind in ("image", "document"):
+        source = getattr(block, kind).source
+        skind = source.WhichOneof("type")
+        if skind is None:
+            raise errors.InvalidArgument(f"{where}.source is required.")
+        s = getattr(source, skind)
+        if skind in ("base64", "text"):
+            require(s.data, f"{where}.source.data")
+            require(s.media_type, f"{where}.source.media_type")
+        elif skind == "url":
+            require(s.url, f"{where}.source.url")
+        elif skind == "file":
+            require(s.file_id, f"{where}.source.file_id")
+
+
+def _check_events(events: Sequence[event_pb2.SessionEvent], name: str) -> list[NewEvent]:
+    if len(events) > MAX_EVENTS_PER_REQUEST:
+        raise errors.InvalidArgument(
+            f"{name}: at most {MAX_EVENTS_PER_REQUEST} events can be sent at once."
+        )
+    out = []
+    for i, ev in enumerate(events):
+        where = f"{name}[{i}]"
+        field = ev.WhichOneof("payload")
+        etype = TYPE_BY_FIELD.get(field or "", "")
+        if etype not in USER_TYPES:
+            raise errors.InvalidArgument(
+                f"{where}.type: {etype or 'missing'} cannot be sent; expected one of "
+                + ", ".join(sorted(USER_TYPES))
+            )
+        payload = event_pb2.SessionEvent()
+        payload.CopyFrom(ev)
+        for envelope in ("id", "session_id", "sequence", "processed_at", "created_at"):
+            payload.ClearField(envelope)
+        if field == "user_message":
+            if not payload.user_message.content:
+                raise errors.InvalidArgument(f"{where}.content must not be empty.")
+            for j, block in enumerate(payload.user_message.content):
+                _check_block(block, f"{where}.content[{j}]")
+        elif field == "system_message":
+            if not payload.system_message.content:
+                raise errors.InvalidArgument(f"{where}.content must not be empty.")
+        elif field == "user_tool_confirmation":
+            c = payload.user_tool_confirmation
+            require(c.tool_use_id, f"{where}.tool_use_id")
+            if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_UNSPECIFIED:
+                raise errors.InvalidArgument(f'{where}.result must be "allow" or "deny".')
+        elif field == "user_custom_tool_result":
+            require(payload.user_custom_tool_result.custom_tool_use_id, f"{where}.custom_tool_use_id")
+        elif field == "user_tool_result":
+            require(payload.user_tool_result.tool_use_id, f"{where}.tool_use_id")
+        elif field == "user_define_outcome":
+            o = payload.user_define_outcome
+            require(o.description, f"{where}.description")
+            if o.rubric.WhichOneof("type") is None:
+                raise errors.InvalidArgument(f"{where}.rubric is required.")
+            o.outcome_id = ids.new_id(ids.OUTCOME)
+        out.append(NewEvent(ids.new_id(ids.EVENT), etype, payload, processed=False))
+    return out

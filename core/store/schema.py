@@ -1,0 +1,93 @@
+"""The tables. Portable SQL only: timestamps are integer microseconds since the
+epoch, bodies are serialized protobuf messages, and nothing depends on a
+dialect's extensions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+ID = String(64)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    Index("agents_by_created", "created_at", "id"),
+)
+
+agent_versions = Table(
+    "agent_versions",
+    metadata,
+    Column("agent_id", ID, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    # sessiond.v1.Agent, complete as of this version.
+    Column("body", LargeBinary, nullable=False),
+)
+
+environments = Table(
+    "environments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    # sessiond.v1.Environment
+    Column("body", LargeBinary, nullable=False),
+    Index("environments_by_created", "created_at", "id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("agent_id", ID, nullable=False),
+    Column("agent_version", Integer, nullable=False),
+    # Sequence of the newest event; events are numbered from 1 without gaps.
+    Column("last_seq", BigInteger, nullable=False, default=0),
+    Column("input_tokens", BigInteger, nullable=False, default=0),
+    Column("output_tokens", BigInteger, nullable=False, default=0),
+    Column("cache_creation_input_tokens", BigInteger, nullable=False, default=0),
+    Column("cache_read_input_tokens", BigInteger, nullable=False, default=0),
+    Column("active_seconds", Float, nullable=False, default=0.0),
+    # When the running turn started (for active_seconds); null when idle.
+    Column("turn_started_at", BigInteger, nullable=True),
+    # sessiond.v1.Session without the columns above.
+    Column("body", LargeBinary, nullable=False),
+    Index("sessions_by_created", "created_at", "id"),
+    Index("sessions_by_status", "status"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("session_id", ID, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("processed_at", BigInteger, nullable=True),
+    # sessiond.v1.SessionEvent with only its payload set.
+    Column("body", LargeBinary, nullable=False),
+    UniqueConstraint("session_id", "seq", name="events_session_seq"),
+    Index("events_pending", "session_id", "processed_at"),
+)

@@ -1,0 +1,632 @@
+"""All SQL lives here: SQLAlchemy 2 Core on an async engine.
+
+SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the shared
+one; the statements are the same for both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
+from sqlalchemy import and_, delete, event, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from core import errors
+from core.store import schema as t
+from core.timeutil import now_us, to_timestamp
+
+STATUS_NAMES = {
+    session_pb2.SESSION_STATUS_IDLE: "idle",
+    session_pb2.SESSION_STATUS_RUNNING: "running",
+    session_pb2.SESSION_STATUS_RESCHEDULING: "rescheduling",
+    session_pb2.SESSION_STATUS_TERMINATED: "terminated",
+}
+STATUS_VALUES = {v: k for k, v in STATUS_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class Page:
+    """Keyset position: rows strictly after (or before) this key."""
+
+    key: tuple[Any, ...]
+    backward: bool = False
+
+
+@dataclass
+class UsageDelta:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append: its id is chosen by the caller (previews use it)."""
+
+    id: str
+    type: str
+    payload: event_pb2.SessionEvent
+    processed: bool = True
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time; queueing writers here avoids
+        # "database is locked" on lock upgrades.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        engine = create_async_engine(url, pool_pre_ping=False)
+        if engine.dialect.name == "sqlite":
+
+            @event.listens_for(engine.sync_engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+
+        async with engine.begin() as conn:
+            await conn.run_sync(t.metadata.create_all)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        if self._sqlite:
+            async with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        else:
+            async with self.engine.begin() as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    # ----------------------------------------------------------------- agents
+
+    async def insert_agent(self, agent: agent_pb2.Agent) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                insert(t.agents).values(
+                    id=agent.id,
+                    version=agent.version,
+                    created_at=_us(agent.created_at),
+                    updated_at=_us(agent.updated_at),
+                )
+            )
+            await conn.execute(
+                insert(t.agent_versions).values(
+                    agent_id=agent.id, version=agent.version, body=agent.SerializeToString()
+                )
+            )
+
+    async def get_agent(self, agent_id: str, version: int | None = None) -> agent_pb2.Agent:
+        async with self.read() as conn:
+            head = (
+                await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))
+            ).first()
+            if head is None:
+                raise errors.NotFound(f"No agent with id {agent_id!r}.")
+            v = head.version if version is None else version
+            row = (
+                await conn.execute(
+                    select(t.agent_versions.c.body).where(
+                        t.agent_versions.c.agent_id == agent_id, t.agent_versions.c.version == v
+                    )
+                )
+            ).first()
+        if row is None:
+            raise errors.NotFound(f"Agent {agent_id!r} has no version {v}.")
+        return _agent(row.body, head)
+
+    async def add_agent_version(self, agent: agent_pb2.Agent, expected_version: int) -> None:
+        """Stores a new version if the head is still at expected_version."""
+        async with self.write() as conn:
+            result = await conn.execute(
+                update(t.agents)
+                .where(t.agents.c.id == agent.id, t.agents.c.version == expected_version)
+                .values(version=agent.version, updated_at=_us(agent.updated_at))
+            )
+            if result.rowcount != 1:
+                raise errors.Conflict(
+                    f"Agent {agent.id!r} changed concurrently; retrieve it and retry."
+                )
+            await conn.execute(
+                insert(t.agent_versions).values(
+                    agent_id=agent.id, version=agent.version, body=agent.SerializeToString()
+                )
+            )
+
+    async def archive_agent(self, agent_id: str, at: int) -> agent_pb2.Agent:
+        async with self.write() as conn:
+            await conn.execute(
+                update(t.agents)
+                .where(t.agents.c.id == agent_id, t.agents.c.archived_at.is_(None))
+                .values(archived_at=at, updated_at=at)
+            )
+        return await self.get_agent(agent_id)
+
+    async def list_agents(
+        self,
+        limit: int,
+        page: Page | None,
+        include_archived: bool,
+        created_gte: int | None,
+        created_lte: int | None,
+    ) -> tuple[list[agent_pb2.Agent], bool]:
+        a, v = t.agents, t.agent_versions
+        conds: list[Any] = []
+        if not include_archived:
+            conds.append(a.c.archived_at.is_(None))
+        if created_gte is not None:
+            conds.append(a.c.created_at >= created_gte)
+        if created_lte is not None:
+            conds.append(a.c.created_at <= created_lte)
+        query = select(a, v.c.body).join(
+            v, and_(v.c.agent_id == a.c.id, v.c.version == a.c.version)
+        )
+        rows, more = await self._keyset(query, conds, (a.c.created_at, a.c.id), True, limit, page)
+        return [_agent(r.body, r) for r in rows], more
+
+    async def list_agent_versions(
+        self, agent_id: str, limit: int, page: Page | None
+    ) -> tuple[list[agent_pb2.Agent], bool]:
+        async with self.read() as conn:
+            head = (
+                await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))
+            ).first()
+        if head is None:
+            raise errors.NotFound(f"No agent with id {agent_id!r}.")
+        v = t.agent_versions
+        rows, more = await self._keyset(
+            select(v), [v.c.agent_id == agent_id], (v.c.version,), True, limit, page
+        )
+        return [_agent(r.body, head) for r in rows], more
+
+    # ----------------------------------------------------------- environments
+
+    async def insert_environment(self, env: environment_pb2.Environment) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                insert(t.environments).values(
+                    id=env.id, created_at=_us(env.created_at), body=env.SerializeToString()
+                )
+            )
+
+    async def get_environment(self, env_id: str) -> environment_pb2.Environment:
+        async with self.read() as conn:
+            row = (
+                await conn.execute(select(t.environments).where(t.environments.c.id == env_id))
+            ).first()
+        if row is None:
+            raise errors.NotFound(f"No environment with id {env_id!r}.")
+        return _env(row)
+
+    async def put_environment(self, env: environment_pb2.Environment) -> None:
+        async with self.write() as conn:
+            result = await conn.execute(
+                update(t.environments)
+                .where(t.environments.c.id == env.id)
+                .values(
+                    body=env.SerializeToString(),
+                    archived_at=_us(env.archived_at) if env.HasField("archived_at") else None,
+                )
+            )
+        if result.rowcount != 1:
+            raise errors.NotFound(f"No environment with id {env.id!r}.")
+
+    async def delete_environment(self, env_id: str) -> None:
+        async with self.write() as conn:
+            result = await conn.execute(delete(t.environments).where(t.environments.c.id == env_id))
+        if result.rowcount != 1:
+            raise errors.NotFound(f"No environment with id {env_id!r}.")
+
+    async def list_environments(
+        self, limit: int, page: Page | None, include_archived: bool
+    ) -> tuple[list[environment_pb2.Environment], bool]:
+        e = t.environments
+        conds = [] if include_archived else [e.c.archived_at.is_(None)]
+        rows, more = await self._keyset(select(e), conds, (e.c.created_at, e.c.id), True, limit, page)
+        return [_env(r) for r in rows], more
+
+    # --------------------------------------------------------------- sessions
+
+    async def insert_session(self, s: session_pb2.Session) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                insert(t.sessions).values(
+                    id=s.id,
+                    created_at=_us(s.created_at),
+                    updated_at=_us(s.updated_at),
+                    status=STATUS_NAMES[s.status],
+                    agent_id=s.agent.id,
+                    agent_version=s.agent.version,
+                    last_seq=0,
+                    body=_session_body(s),
+                )
+            )
+
+    async def get_session(self, session_id: str) -> session_pb2.Session:
+        async with self.read() as conn:
+            row = (
+                await conn.execute(select(t.sessions).where(t.sessions.c.id == session_id))
+            ).first()
+        if row is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        return _session(row)
+
+    async def put_session_body(self, s: session_pb2.Session, at: int) -> None:
+        async with self.write() as conn:
+            result = await conn.execute(
+                update(t.sessions)
+                .where(t.sessions.c.id == s.id)
+                .values(body=_session_body(s), updated_at=at)
+            )
+        if result.rowcount != 1:
+            raise errors.NotFound(f"No session with id {s.id!r}.")
+
+    async def archive_session(self, session_id: str, at: int) -> None:
+        async with self.write() as conn:
+            result = await conn.execute(
+                update(t.sessions)
+                .where(t.sessions.c.id == session_id)
+                .values(archived_at=func.coalesce(t.sessions.c.archived_at, at), updated_at=at)
+            )
+        if result.rowcount != 1:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+
+    async def delete_session(self, session_id: str) -> None:
+        async with self.write() as conn:
+            result = await conn.execute(delete(t.sessions).where(t.sessions.c.id == session_id))
+            if result.rowcount != 1:
+                raise errors.NotFound(f"No session with id {session_id!r}.")
+            await conn.execute(delete(t.events).where(t.events.c.session_id == session_id))
+
+    async def list_sessions(
+        self,
+        limit: int,
+        page: Page | None,
+        descending: bool,
+        *,
+        agent_id: str = "",
+        agent_version: int | None = None,
+        include_archived: bool = False,
+        statuses: Sequence[str] = (),
+        created: tuple[int | None, int | None, int | None, int | None] = (None,) * 4,
+    ) -> tuple[list[session_pb2.Session], bool]:
+        s = t.sessions
+        conds: list[Any] = []
+        if not include_archived:
+            conds.append(s.c.archived_at.is_(None))
+        if agent_id:
+            conds.append(s.c.agent_id == agent_id)
+        if agent_version is not None:
+            conds.append(s.c.agent_version == agent_version)
+        if statuses:
+            conds.append(s.c.status.in_(list(statuses)))
+        conds.extend(_range(s.c.created_at, created))
+        rows, more = await self._keyset(
+            select(s), conds, (s.c.created_at, s.c.id), descending, limit, page
+        )
+        return [_session(r) for r in rows], more
+
+    async def sessions_with_status(self, statuses: Sequence[str]) -> list[str]:
+        async with self.read() as conn:
+            rows = await conn.execute(select(t.sessions.c.id).where(t.sessions.c.status.in_(statuses)))
+            return [r.id for r in rows]
+
+    # ----------------------------------------------------------------- events
+
+    async def append(
+        self,
+        session_id: str,
+        new: Sequence[NewEvent],
+        *,
+        require_open: bool = False,
+        status: str | None = None,
+        usage: UsageDelta | None = None,
+        turn: str | None = None,
+        mark_processed: Sequence[str] = (),
+    ) -> list[event_pb2.SessionEvent]:
+        """Appends events in one transaction, with the session changes they imply.
+
+        ``turn`` is "start" or "end": it opens or closes the active-time clock.
+        Returns the events as stored (envelope filled).
+        """
+        at = now_us()
+        s = t.sessions
+        async with self.write() as conn:
+            row = (
+                await conn.execute(
+                    select(s.c.last_seq, s.c.status, s.c.archived_at, s.c.turn_started_at)
+                    .where(s.c.id == session_id)
+                    .with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise errors.NotFound(f"No session with id {session_id!r}.")
+            if require_open:
+                if row.archived_at is not None:
+                    raise errors.Conflict(
+                        f"Session {session_id!r} is archived and takes no new events."
+                    )
+                if row.status == "terminated":
+                    raise errors.Conflict(
+                        f"Session {session_id!r} is terminated and takes no new events."
+                    )
+            values: dict[str, Any] = {"last_seq": row.last_seq + len(new), "updated_at": at}
+            if status is not None:
+                values["status"] = status
+            if usage is not None:
+                for name in (
+                    "input_tokens",
+                    "output_tokens",
+                    "cache_creation_input_tokens",
+                    "cache_read_input_tokens",
+                ):
+                    values[name] = getattr(s.c, name) + getattr(usage, name)
+            if turn == "start":
+                values["turn_started_at"] = at
+            elif turn == "end" and row.turn_started_at is not None:
+                values["active_seconds"] = s.c.active_seconds + (at - row.turn_started_at) / 1e6
+                values["turn_started_at"] = None
+            await conn.execute(update(s).where(s.c.id == session_id).values(**values))
+            stored: list[event_pb2.SessionEvent] = []
+            rows = []
+            for i, ev in enumerate(new, start=1):
+                seq = row.last_seq + i
+                processed = at if ev.processed else None
+                rows.append(
+                    {
+                        "id": ev.id,
+                        "session_id": session_id,
+                        "seq": seq,
+                        "type": ev.type,
+                        "created_at": at,
+                        "processed_at": processed,
+                        "body": ev.payload.SerializeToString(),
+                    }
+                )
+                full = event_pb2.SessionEvent()
+                full.CopyFrom(ev.payload)
+                _envelope(full, ev.id, session_id, seq, at, processed)
+                stored.append(full)
+            if rows:
+                await conn.execute(insert(t.events), rows)
+            if mark_processed:
+                await conn.execute(
+                    update(t.events)
+                    .where(t.events.c.id.in_(list(mark_processed)))
+                    .values(processed_at=at)
+                )
+        return stored
+
+    async def mark_processed(self, event_ids: Sequence[str]) -> None:
+        if not event_ids:
+            return
+        async with self.write() as conn:
+            await conn.execute(
+                update(t.events)
+                .where(t.events.c.id.in_(list(event_ids)), t.events.c.processed_at.is_(None))
+                .values(processed_at=now_us())
+            )
+
+    async def pending_events(self, session_id: str) -> list[event_pb2.SessionEvent]:
+        e = t.events
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(e)
+                .where(e.c.session_id == session_id, e.c.processed_at.is_(None))
+                .order_by(e.c.seq)
+            )
+            return [_event(r) for r in rows]
+
+    async def sessions_with_pending_events(self) -> list[str]:
+        e = t.events
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(e.c.session_id).where(e.c.processed_at.is_(None)).distinct()
+            )
+            return [r.session_id for r in rows]
+
+    async def event_seq(self, session_id: str, event_id: str) -> int:
+        e = t.events
+        async with self.read() as conn:
+            row = (
+                await conn.execute(
+                    select(e.c.seq).where(e.c.id == event_id, e.c.session_id == session_id)
+                )
+            ).first()
+        if row is None:
+            raise errors.NotFound(f"Session {session_id!r} has no event {event_id!r}.")
+        return int(row.seq)
+
+    async def events_after(
+        self, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]:
+        e = t.events
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(e)
+                .where(e.c.session_id == session_id, e.c.seq > seq)
+                .order_by(e.c.seq)
+                .limit(limit)
+            )
+            return [_event(r) for r in rows]
+
+    async def conversation(self, session_id: str) -> list[event_pb2.SessionEvent]:
+        """Every event of a session in order (the model's context is rebuilt from it)."""
+        return await self.events_after(session_id, 0, 1 << 62)
+
+    async def list_events(
+        self,
+        session_id: str,
+        limit: int,
+        page: Page | None,
+        descending: bool,
+        types: Sequence[str],
+        created: tuple[int | None, int | None, int | None, int | None],
+    ) -> tuple[list[event_pb2.SessionEvent], bool]:
+        e = t.events
+        conds: list[Any] = [e.c.session_id == session_id]
+        if types:
+            conds.append(e.c.type.in_(list(types)))
+        conds.extend(_range(e.c.created_at, created))
+        rows, more = await self._keyset(select(e), conds, (e.c.seq,), descending, limit, page)
+        return [_event(r) for r in rows], more
+
+    async def last_seq(self, session_id: str) -> int:
+        async with self.read() as conn:
+            row = (
+                await conn.execute(
+                    select(t.sessions.c.last_seq).where(t.sessions.c.id == session_id)
+                )
+            ).first()
+        if row is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        return int(row.last_seq)
+
+    async def session_exists(self, session_id: str) -> bool:
+        async with self.read() as conn:
+            row = (
+                await conn.execute(select(t.sessions.c.id).where(t.sessions.c.id == session_id))
+            ).first()
+        return row is not None
+
+    # ---------------------------------------------------------------- helpers
+
+    async def _keyset(
+        self,
+        query: Any,
+        conds: list[Any],
+        key: tuple[Any, ...],
+        descending: bool,
+        limit: int,
+        page: Page | None,
+    ) -> tuple[list[Row[Any]], bool]:
+        """One page in key order; ``more`` says whether rows remain beyond it."""
+        forward_desc = descending
+        if page is not None:
+            desc_now = descending != page.backward
+            conds = [*conds, _after(key, page.key, desc_now)]
+            forward_desc = desc_now
+        order = [k.desc() if forward_desc else k.asc() for k in key]
+        stmt = query.where(and_(*conds)) if conds else query
+        stmt = stmt.order_by(*order).limit(limit + 1)
+        async with self.read() as conn:
+            rows = list(await conn.execute(stmt))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if page is not None and page.backward:
+            rows.reverse()
+        return rows, more
+
+
+def _after(key: tuple[Any, ...], values: tuple[Any, ...], descending: bool) -> Any:
+    """Row-value comparison (key) > values, written portably."""
+    clauses = []
+    for i in range(len(key)):
+        eqs = [key[j] == values[j] for j in range(i)]
+        cmp = key[i] < values[i] if descending else key[i] > values[i]
+        clauses.append(and_(*eqs, cmp))
+    return or_(*clauses)
+
+
+def _range(col: Any, bounds: tuple[int | None, int | None, int | None, int | None]) -> list[Any]:
+    gt, gte, lt, lte = bounds
+    out = []
+    if gt is not None:
+        out.append(col > gt)
+    if gte is not None:
+        out.append(col >= gte)
+    if lt is not None:
+        out.append(col < lt)
+    if lte is not None:
+        out.append(col <= lte)
+    return out
+
+
+def _us(ts: Timestamp) -> int:
+    return ts.seconds * 1_000_000 + ts.nanos // 1000
+
+
+def _agent(body: bytes, head: Any) -> agent_pb2.Agent:
+    agent = agent_pb2.Agent.FromString(body)
+    if head.archived_at is not None:
+        agent.archived_at.CopyFrom(to_timestamp(head.archived_at))
+    return agent
+
+
+def _env(row: Any) -> environment_pb2.Environment:
+    return environment_pb2.Environment.FromString(row.body)
+
+
+def _session_body(s: session_pb2.Session) -> bytes:
+    body = session_pb2.Session()
+    body.CopyFrom(s)
+    for name in ("usage", "stats", "archived_at", "updated_at"):
+        body.ClearField(name)
+    body.status = session_pb2.SESSION_STATUS_UNSPECIFIED
+    return body.SerializeToString()
+
+
+def _session(row: Any) -> session_pb2.Session:
+    s = session_pb2.Session.FromString(row.body)
+    s.status = STATUS_VALUES[row.status]
+    s.updated_at.CopyFrom(to_timestamp(row.updated_at))
+    if row.archived_at is not None:
+        s.archived_at.CopyFrom(to_timestamp(row.archived_at))
+    u = s.usage
+    u.input_tokens = row.input_tokens
+    u.output_tokens = row.output_tokens
+    u.cache_read_input_tokens = row.cache_read_input_tokens
+    u.cache_creation.ephemeral_5m_input_tokens = row.cache_creation_input_tokens
+    u.cache_creation.ephemeral_1h_input_tokens = 0
+    active = row.active_seconds
+    now = now_us()
+    if row.turn_started_at is not None:
+        active += (now - row.turn_started_at) / 1e6
+    u.active_seconds = active
+    s.stats.active_seconds = active
+    s.stats.duration_seconds = max(0.0, (now - row.created_at) / 1e6)
+    return s
+
+
+def _envelope(
+    ev: event_pb2.SessionEvent,
+    event_id: str,
+    session_id: str,
+    seq: int,
+    created_at: int,
+    processed_at: int | None,
+) -> None:
+    ev.id = event_id
+    ev.session_id = session_id
+    ev.sequence = seq
+    ev.created_at.CopyFrom(to_timestamp(created_at))
+    if processed_at is not None:
+        ev.processed_at.CopyFrom(to_timestamp(processed_at))
+
+
+def _event(row: Any) -> event_pb2.SessionEvent:
+    ev = event_pb2.SessionEvent.FromString(row.body)
+    _envelope(ev, row.id, row.session_id, row.seq, row.created_at, row.processed_at)
+    return ev
