@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
-        env_keys = [k.strip() for k in (_env("SESSIOND_API_KEYS", "") or "").split(",") if k.strip()]
+        env_keys = [
+            k.strip() for k in (_env("SESSIOND_API_KEYS", "") or "").split(",") if k.strip()
+        ]
         p.add_argument("--api-key", action="append", dest="api_keys", default=None)
         p.set_defaults(env_api_keys=env_keys)
 

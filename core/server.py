@@ -57,7 +57,10 @@ class CoreServer:
 
     @classmethod
     async def open(
-        cls, db_url: str, model: Model | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        cls,
+        db_url: str,
+        model: Model | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(store, model or OfflineModel(sleep))
@@ -74,7 +77,9 @@ class CoreServer:
         environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(
             EnvironmentServicer(self.environments), server
         )
-        session_pb2_grpc.add_SessionServiceServicer_to_server(SessionServicer(self.sessions), server)
+        session_pb2_grpc.add_SessionServiceServicer_to_server(
+            SessionServicer(self.sessions), server
+        )
         event_pb2_grpc.add_EventServiceServicer_to_server(
             EventServicer(self.sessions, self.log), server
         )

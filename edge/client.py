@@ -53,22 +53,45 @@ class _Unary:
             raise CoreError(e.code(), e.details() or "") from None
 
 
-class _Streaming:
+class StreamCall:
+    """A server stream: ``await opened()``, then iterate; ``aclose()`` ends it.
+
+    ``opened()`` returns once the core has attached the stream (every event
+    committed afterwards will be delivered), or raises CoreError.
+    """
+
     def __init__(self, call: Any) -> None:
         self._call = call
 
-    def __call__(self, request: Any) -> AsyncIterator[Any]:
-        return self._iterate(request)
+    async def opened(self) -> None:
+        await self._call.initial_metadata()
+        if self._call.done():
+            code = await self._call.code()
+            if code != grpc.StatusCode.OK:
+                raise CoreError(code, await self._call.details() or "")
 
-    async def _iterate(self, request: Any) -> AsyncIterator[Any]:
-        call = self._call(request)
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Any]:
         try:
-            async for item in call:
+            async for item in self._call:
                 yield item
         except grpc.aio.AioRpcError as e:
             raise CoreError(e.code(), e.details() or "") from None
         finally:
-            call.cancel()
+            self._call.cancel()
+
+    async def aclose(self) -> None:
+        self._call.cancel()
+
+
+class _Streaming:
+    def __init__(self, call: Any) -> None:
+        self._call = call
+
+    def __call__(self, request: Any) -> StreamCall:
+        return StreamCall(self._call(request))
 
 
 class _Stub:

@@ -61,7 +61,9 @@ async def new_session(s: Stubs) -> str:
             agent_pb2.CreateAgentRequest(name="a", model=agent_pb2.ModelConfig(id="claude-x"))
         )
     ).agent
-    env = (await s.envs.CreateEnvironment(environment_pb2.CreateEnvironmentRequest(name="e"))).environment
+    env = (
+        await s.envs.CreateEnvironment(environment_pb2.CreateEnvironmentRequest(name="e"))
+    ).environment
     sel = session_pb2.AgentSelector(agent=session_pb2.AgentVersionSelector(id=agent.id))
     sess = (
         await s.sessions.CreateSession(
@@ -71,7 +73,14 @@ async def new_session(s: Stubs) -> str:
     return sess.id
 
 
-async def read_until(stream: object, event_type: str, timeout: float = 10) -> list[str]:
+async def open_stream(s: Stubs, sid: str) -> object:
+    """A live stream; returns once the core has attached it (initial metadata)."""
+    stream = s.events.StreamEvents(event_pb2.StreamEventsRequest(session_id=sid))
+    await stream.initial_metadata()
+    return stream
+
+
+async def read_until(stream: object, event_type: str, deadline: float = 10) -> list[str]:
     seen: list[str] = []
 
     async def go() -> None:
@@ -81,22 +90,23 @@ async def read_until(stream: object, event_type: str, timeout: float = 10) -> li
                 if seen[-1] == event_type:
                     return
 
-    await asyncio.wait_for(go(), timeout)
+    await asyncio.wait_for(go(), deadline)
     return seen
 
 
 async def test_health_serving(core: Stubs) -> None:
-    reply = await core.health.Check(health_pb2.HealthCheckRequest(service="sessiond.v1.EventService"))
+    reply = await core.health.Check(
+        health_pb2.HealthCheckRequest(service="sessiond.v1.EventService")
+    )
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
 async def test_basic_turn_streamed_in_order(core: Stubs) -> None:
     sid = await new_session(core)
-    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id=sid))
-    # The stream is live once the server has subscribed; a no-op list proves the session exists.
-    await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid))
-    await asyncio.sleep(0)
-    await core.events.SendEvents(event_pb2.SendEventsRequest(session_id=sid, events=[user_message("hello there")]))
+    stream = await open_stream(core, sid)
+    await core.events.SendEvents(
+        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("hello there")])
+    )
     seen = await read_until(stream, "session.status_idle")
     stream.cancel()
     assert seen == [
@@ -129,3 +139,97 @@ async def test_negative_page_size_is_invalid(core: Stubs) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as e:
         await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid, page_size=-1))
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def interrupt() -> event_pb2.SessionEvent:
+    return event_pb2.SessionEvent(user_interrupt=event_pb2.UserInterruptEvent())
+
+
+async def test_interrupt_and_redirect_in_one_request(core: Stubs) -> None:
+    sid = await new_session(core)
+    stream = await open_stream(core, sid)
+    await core.events.SendEvents(
+        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("/sleep 30\n/say never")])
+    )
+    await read_until(stream, "span.model_request_start")
+    loop = asyncio.get_running_loop()
+    sent_at = loop.time()
+    await core.events.SendEvents(
+        event_pb2.SendEventsRequest(
+            session_id=sid, events=[interrupt(), user_message("redirected")]
+        )
+    )
+    seen = await read_until(stream, "session.status_idle", deadline=5)
+    assert loop.time() - sent_at < 1.0
+    seen += await read_until(stream, "session.status_idle", deadline=5)
+    stream.cancel()
+    listed = (await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid))).events
+    texts = [e.agent_message.content[0].text.text for e in listed if e.HasField("agent_message")]
+    assert texts == ["redirected"]
+    assert all(e.HasField("processed_at") for e in listed)
+
+
+async def test_messages_sent_during_a_turn_queue_and_run_in_order(core: Stubs) -> None:
+    sid = await new_session(core)
+    stream = await open_stream(core, sid)
+    await core.events.SendEvents(
+        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("/sleep 0.3\n/say first")])
+    )
+    await read_until(stream, "span.model_request_start")
+    reply = await core.events.SendEvents(
+        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("second")])
+    )
+    assert not reply.events[0].HasField("processed_at")
+    await read_until(stream, "session.status_idle")
+    await read_until(stream, "session.status_idle")
+    stream.cancel()
+    listed = (await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid))).events
+    kinds = [type_of(e) for e in listed]
+    assert kinds.count("session.status_idle") == 2
+    texts = [e.agent_message.content[0].text.text for e in listed if e.HasField("agent_message")]
+    assert texts == ["first", "second"]
+
+
+async def test_stream_resumes_after_an_event_id_without_gap_or_duplicate(core: Stubs) -> None:
+    sid = await new_session(core)
+    for word in ("one", "two", "three"):
+        stream = await open_stream(core, sid)
+        await core.events.SendEvents(
+            event_pb2.SendEventsRequest(session_id=sid, events=[user_message(word)])
+        )
+        await read_until(stream, "session.status_idle")
+        stream.cancel()
+    listed = (await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid))).events
+    cut = listed[4].id
+    resumed = core.events.StreamEvents(
+        event_pb2.StreamEventsRequest(session_id=sid, after_event_id=cut)
+    )
+    got: list[str] = []
+
+    async def collect() -> None:
+        async for item in resumed:
+            got.append(item.event.id)
+            if len(got) == len(listed) - 5:
+                return
+
+    await asyncio.wait_for(collect(), 5)
+    resumed.cancel()
+    assert got == [e.id for e in listed[5:]]
+
+
+async def test_stream_of_unknown_session_is_not_found(core: Stubs) -> None:
+    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id="sesn_missing"))
+    with pytest.raises(grpc.aio.AioRpcError) as e:
+        async for _ in stream:
+            pass
+    assert e.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_archived_session_refuses_events(core: Stubs) -> None:
+    sid = await new_session(core)
+    await core.sessions.ArchiveSession(session_pb2.ArchiveSessionRequest(session_id=sid))
+    with pytest.raises(grpc.aio.AioRpcError) as e:
+        await core.events.SendEvents(
+            event_pb2.SendEventsRequest(session_id=sid, events=[user_message("x")])
+        )
+    assert e.value.code() == grpc.StatusCode.ABORTED

@@ -158,7 +158,9 @@ class OfflineModel:
                 )
         else:
             raise ModelError(
-                "model_request_failed_error", "The model request failed (offline /fail step).", False
+                "model_request_failed_error",
+                "The model request failed (offline /fail step).",
+                False,
             )
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def new_event(**payload: object) -> NewEvent:
     """An agent/session event: ``new_event(agent_message=...)``."""
-    (field, value), = payload.items()
+    ((field, value),) = payload.items()
     ev = event_pb2.SessionEvent(**{field: value})
     from core.eventtypes import TYPE_BY_FIELD
 
@@ -85,7 +85,10 @@ class Turn:
             raise
         except ModelError as e:
             await self._log.append(
-                self._sid, [_error(e.kind, e.message, "terminal"), idle()], status="idle", turn="end"
+                self._sid,
+                [_error(e.kind, e.message, "terminal"), idle()],
+                status="idle",
+                turn="end",
             )
 
     async def _model_request(self) -> str:
@@ -135,7 +138,9 @@ class Turn:
                             NewEvent(
                                 event_id,
                                 "agent.thinking",
-                                event_pb2.SessionEvent(agent_thinking=event_pb2.AgentThinkingEvent()),
+                                event_pb2.SessionEvent(
+                                    agent_thinking=event_pb2.AgentThinkingEvent()
+                                ),
                             )
                         ],
                     )
@@ -196,4 +201,6 @@ def _error(kind: str, message: str, retry: str) -> NewEvent:
     detail = event_pb2.ErrorDetail(
         message=message, retry_status=event_pb2.RetryStatus(**{retry: empty_pb2.Empty()})
     )
-    return new_event(session_error=event_pb2.SessionErrorEvent(error=event_pb2.SessionError(**{kind: detail})))
+    return new_event(
+        session_error=event_pb2.SessionErrorEvent(error=event_pb2.SessionError(**{kind: detail}))
+    )

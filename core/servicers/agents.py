@@ -34,7 +34,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     async def ListAgents(
         self, request: agent_pb2.ListAgentsRequest, context: grpc.aio.ServicerContext
     ) -> agent_pb2.ListAgentsResponse:
-        agents, token = await self._svc.list(request)
+        agents, token = await self._svc.list_agents(request)
         return agent_pb2.ListAgentsResponse(agents=agents, next_page_token=token)
 
     @unary

@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 
-def unary(fn: Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+def unary(
+    fn: Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[R]],
+) -> Callable[..., Awaitable[R]]:
     @functools.wraps(fn)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> R:
         try:
@@ -35,7 +37,9 @@ def streaming(
     fn: Callable[[Any, Any, grpc.aio.ServicerContext], AsyncIterator[R]],
 ) -> Callable[..., AsyncIterator[R]]:
     @functools.wraps(fn)
-    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[R]:
+    async def wrapper(
+        self: Any, request: Any, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[R]:
         try:
             async for item in fn(self, request, context):
                 yield item

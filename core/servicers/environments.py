@@ -34,7 +34,7 @@ class EnvironmentServicer(environment_pb2_grpc.EnvironmentServiceServicer):
     async def ListEnvironments(
         self, request: pb.ListEnvironmentsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListEnvironmentsResponse:
-        envs, token = await self._svc.list(request)
+        envs, token = await self._svc.list_environments(request)
         return pb.ListEnvironmentsResponse(environments=envs, next_page_token=token)
 
     @unary
@@ -48,4 +48,6 @@ class EnvironmentServicer(environment_pb2_grpc.EnvironmentServiceServicer):
     async def ArchiveEnvironment(
         self, request: pb.ArchiveEnvironmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.ArchiveEnvironmentResponse:
-        return pb.ArchiveEnvironmentResponse(environment=await self._svc.archive(request.environment_id))
+        return pb.ArchiveEnvironmentResponse(
+            environment=await self._svc.archive(request.environment_id)
+        )

@@ -26,12 +26,16 @@ class EventServicer(event_pb2_grpc.EventServiceServicer):
     async def ListEvents(
         self, request: pb.ListEventsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListEventsResponse:
-        events, token = await self._log.list(request)
+        events, token = await self._log.list_events(request)
         return pb.ListEventsResponse(events=events, next_page_token=token)
 
     @streaming
     async def StreamEvents(
         self, request: pb.StreamEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.StreamEventsResponse]:
-        async for item in self._log.stream(request):
+        async def opened() -> None:
+            # Initial metadata tells the client the stream is attached.
+            await context.send_initial_metadata(())
+
+        async for item in self._log.stream(request, opened):
             yield item

@@ -34,7 +34,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
     async def ListSessions(
         self, request: pb.ListSessionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListSessionsResponse:
-        sessions, next_token, prev_token = await self._svc.list(request)
+        sessions, next_token, prev_token = await self._svc.list_sessions(request)
         return pb.ListSessionsResponse(
             sessions=sessions, next_page_token=next_token, prev_page_token=prev_token
         )

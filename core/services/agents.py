@@ -9,9 +9,9 @@ from core import errors, ids
 from core.services.common import (
     check_metadata,
     copy_field,
-    is_set,
     decode_page,
     encode_page,
+    is_set,
     page_size,
     patch_metadata,
     require,
@@ -43,9 +43,7 @@ def _allow() -> agent_pb2.PermissionPolicy:
     return agent_pb2.PermissionPolicy(always_allow=empty_pb2.Empty())
 
 
-def normalize_tools(
-    tools: list[agent_pb2.AgentTool], mcp_server_names: set[str]
-) -> None:
+def normalize_tools(tools: list[agent_pb2.AgentTool], mcp_server_names: set[str]) -> None:
     """Checks tools and fills every default, so that stored agents are complete."""
     seen: set[str] = set()
     for i, tool in enumerate(tools):
@@ -99,7 +97,9 @@ def _fill_default(cfg: agent_pb2.ToolsetDefaultConfig) -> None:
 
 
 def _fill_config(
-    cfg: agent_pb2.ToolConfig | agent_pb2.McpToolConfig | agent_pb2.WebFetchToolConfig
+    cfg: agent_pb2.ToolConfig
+    | agent_pb2.McpToolConfig
+    | agent_pb2.WebFetchToolConfig
     | agent_pb2.WebSearchToolConfig,
     default: agent_pb2.ToolsetDefaultConfig,
 ) -> None:
@@ -179,7 +179,9 @@ class AgentService:
         await self._store.add_agent_version(new, current.version)
         return new
 
-    async def list(self, req: agent_pb2.ListAgentsRequest) -> tuple[list[agent_pb2.Agent], str]:
+    async def list_agents(
+        self, req: agent_pb2.ListAgentsRequest
+    ) -> tuple[list[agent_pb2.Agent], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         agents, more = await self._store.list_agents(
             limit,

@@ -40,7 +40,9 @@ class EnvironmentService:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def create(self, req: environment_pb2.CreateEnvironmentRequest) -> environment_pb2.Environment:
+    async def create(
+        self, req: environment_pb2.CreateEnvironmentRequest
+    ) -> environment_pb2.Environment:
         now = to_timestamp(now_us())
         env = environment_pb2.Environment(id=ids.new_id(ids.ENVIRONMENT))
         for name in _FIELDS:
@@ -55,7 +57,9 @@ class EnvironmentService:
     async def get(self, env_id: str) -> environment_pb2.Environment:
         return await self._store.get_environment(env_id)
 
-    async def update(self, req: environment_pb2.UpdateEnvironmentRequest) -> environment_pb2.Environment:
+    async def update(
+        self, req: environment_pb2.UpdateEnvironmentRequest
+    ) -> environment_pb2.Environment:
         env = await self._store.get_environment(req.environment_id)
         if env.HasField("archived_at"):
             raise errors.Conflict(
@@ -76,7 +80,7 @@ class EnvironmentService:
         await self._store.put_environment(env)
         return env
 
-    async def list(
+    async def list_environments(
         self, req: environment_pb2.ListEnvironmentsRequest
     ) -> tuple[list[environment_pb2.Environment], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -25,9 +25,7 @@ class EventLog:
     def __init__(self, store: Store, broker: Broker) -> None:
         self.store = store
         self.broker = broker
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._pending: set[asyncio.Task[list[event_pb2.SessionEvent]]] = set()
 
     def _lock(self, session_id: str) -> asyncio.Lock:
@@ -71,7 +69,9 @@ class EventLog:
         task.add_done_callback(self._pending.discard)
         return await asyncio.shield(task)
 
-    def preview(self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse) -> None:
+    def preview(
+        self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse
+    ) -> None:
         self.broker.publish_preview(session_id, event_type, item)
 
     async def drain(self) -> None:
@@ -79,7 +79,9 @@ class EventLog:
         if self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
-    async def list(self, req: event_pb2.ListEventsRequest) -> tuple[list[event_pb2.SessionEvent], str]:
+    async def list_events(
+        self, req: event_pb2.ListEventsRequest
+    ) -> tuple[list[event_pb2.SessionEvent], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         for t in req.types:
             if t not in FIELD_BY_TYPE:
@@ -107,13 +109,16 @@ class EventLog:
         return events, token
 
     async def stream(
-        self, req: event_pb2.StreamEventsRequest
+        self,
+        req: event_pb2.StreamEventsRequest,
+        on_subscribed: Callable[[], Awaitable[None]] | None = None,
     ) -> AsyncIterator[event_pb2.StreamEventsResponse]:
         """Replays what follows ``after_event_id`` from the store, then goes live.
 
         Live events are ordered by sequence: one already sent is skipped and a
         gap (a publish this stream missed) is filled from the store, so the
-        stream has no gap and no duplicate.
+        stream has no gap and no duplicate. ``on_subscribed`` runs once the
+        stream is attached: every event committed after it is delivered.
         """
         for t in req.event_deltas:
             if t not in DELTA_TYPES:
@@ -124,6 +129,9 @@ class EventLog:
         try:
             if req.after_event_id:
                 last = await self.store.event_seq(req.session_id, req.after_event_id)
+                if on_subscribed is not None:
+                    await on_subscribed()
+                    on_subscribed = None
                 while True:
                     batch = await self.store.events_after(req.session_id, last, REPLAY_BATCH)
                     for ev in batch:
@@ -133,6 +141,8 @@ class EventLog:
                         break
             else:
                 last = await self.store.last_seq(req.session_id)
+            if on_subscribed is not None:
+                await on_subscribed()
             while True:
                 try:
                     item = await sub.get()

@@ -101,11 +101,7 @@ class SessionService:
             o = selector.agent_with_overrides
             for name in _OVERRIDES:
                 field = o.DESCRIPTOR.fields_by_name[name]
-                present = (
-                    len(getattr(o, name)) > 0
-                    if field.is_repeated
-                    else o.HasField(name)
-                )
+                present = len(getattr(o, name)) > 0 if field.is_repeated else o.HasField(name)
                 if present:
                     snap.ClearField(name)
                     copy_field(o, snap, name)
@@ -152,11 +148,18 @@ class SessionService:
         await self._store.put_session_body(s, now)
         if req.update_mask.paths:
             await self._log.append(
-                s.id, [NewEvent(ids.new_id(ids.EVENT), "session.updated", event_pb2.SessionEvent(session_updated=changed))]
+                s.id,
+                [
+                    NewEvent(
+                        ids.new_id(ids.EVENT),
+                        "session.updated",
+                        event_pb2.SessionEvent(session_updated=changed),
+                    )
+                ],
             )
         return await self._store.get_session(s.id)
 
-    async def list(
+    async def list_sessions(
         self, req: session_pb2.ListSessionsRequest
     ) -> tuple[list[session_pb2.Session], str, str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
@@ -184,7 +187,9 @@ class SessionService:
             if more or backward:
                 next_token = encode_page([from_timestamp(last.created_at), last.id])
             if page is not None and (more or not backward):
-                prev_token = encode_page([from_timestamp(first.created_at), first.id], backward=True)
+                prev_token = encode_page(
+                    [from_timestamp(first.created_at), first.id], backward=True
+                )
             if backward and not more:
                 prev_token = ""
         return sessions, next_token, prev_token
@@ -194,7 +199,13 @@ class SessionService:
         await self._runtime.stop_session(session_id)
         await self._log.append(
             session_id,
-            [NewEvent(ids.new_id(ids.EVENT), "session.deleted", event_pb2.SessionEvent(session_deleted=event_pb2.SessionDeletedEvent()))],
+            [
+                NewEvent(
+                    ids.new_id(ids.EVENT),
+                    "session.deleted",
+                    event_pb2.SessionEvent(session_deleted=event_pb2.SessionDeletedEvent()),
+                )
+            ],
         )
         await self._store.delete_session(session_id)
         self._log.broker.close_session(session_id)
@@ -298,7 +309,9 @@ def _check_events(events: Sequence[event_pb2.SessionEvent], name: str) -> list[N
             if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_UNSPECIFIED:
                 raise errors.InvalidArgument(f'{where}.result must be "allow" or "deny".')
         elif field == "user_custom_tool_result":
-            require(payload.user_custom_tool_result.custom_tool_use_id, f"{where}.custom_tool_use_id")
+            require(
+                payload.user_custom_tool_result.custom_tool_use_id, f"{where}.custom_tool_use_id"
+            )
         elif field == "user_tool_result":
             require(payload.user_tool_result.tool_use_id, f"{where}.tool_use_id")
         elif field == "user_define_outcome":

@@ -120,9 +120,7 @@ class Store:
 
     async def get_agent(self, agent_id: str, version: int | None = None) -> agent_pb2.Agent:
         async with self.read() as conn:
-            head = (
-                await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))
-            ).first()
+            head = (await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))).first()
             if head is None:
                 raise errors.NotFound(f"No agent with id {agent_id!r}.")
             v = head.version if version is None else version
@@ -190,9 +188,7 @@ class Store:
         self, agent_id: str, limit: int, page: Page | None
     ) -> tuple[list[agent_pb2.Agent], bool]:
         async with self.read() as conn:
-            head = (
-                await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))
-            ).first()
+            head = (await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))).first()
         if head is None:
             raise errors.NotFound(f"No agent with id {agent_id!r}.")
         v = t.agent_versions
@@ -244,7 +240,9 @@ class Store:
     ) -> tuple[list[environment_pb2.Environment], bool]:
         e = t.environments
         conds = [] if include_archived else [e.c.archived_at.is_(None)]
-        rows, more = await self._keyset(select(e), conds, (e.c.created_at, e.c.id), True, limit, page)
+        rows, more = await self._keyset(
+            select(e), conds, (e.c.created_at, e.c.id), True, limit, page
+        )
         return [_env(r) for r in rows], more
 
     # --------------------------------------------------------------- sessions
@@ -330,7 +328,9 @@ class Store:
 
     async def sessions_with_status(self, statuses: Sequence[str]) -> list[str]:
         async with self.read() as conn:
-            rows = await conn.execute(select(t.sessions.c.id).where(t.sessions.c.status.in_(statuses)))
+            rows = await conn.execute(
+                select(t.sessions.c.id).where(t.sessions.c.status.in_(statuses))
+            )
             return [r.id for r in rows]
 
     # ----------------------------------------------------------------- events
