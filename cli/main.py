@@ -193,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(run(args))
     except KeyboardInterrupt:
         pass
+    except OSError as e:
+        raise SystemExit(f"sessiond: {e}") from None
 
 
 if __name__ == "__main__":

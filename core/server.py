@@ -84,9 +84,12 @@ class CoreServer:
             EventServicer(self.sessions, self.log), server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        port = server.add_insecure_port(address)
+        try:
+            port = server.add_insecure_port(address)
+        except RuntimeError:
+            port = 0
         if port == 0:
-            raise OSError(f"cannot listen on {address}")
+            raise OSError(f"cannot listen on {address} (is the address in use?)")
         await self.runtime.recover()
         await server.start()
         self.server = server
