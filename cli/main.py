@@ -121,10 +121,20 @@ async def _wait_for_signal() -> None:
 
 
 async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
+    from core.runtime.turn import RetryPolicy
     from core.server import CoreServer
 
     model = make_model(args.model_backend)
-    core = await CoreServer.open(db_url(args, data_dir), model)  # type: ignore[arg-type]
+    retry = RetryPolicy(
+        max_retries=int(_env("SESSIOND_MAX_RETRIES", "5") or 5),
+        base_seconds=float(_env("SESSIOND_RETRY_BASE_SECONDS", "1.0") or 1.0),
+    )
+    core = await CoreServer.open(
+        db_url(args, data_dir),
+        data_dir,
+        model,  # type: ignore[arg-type]
+        retry=retry,
+    )
     port = await core.start(args.grpc)
     host, _ = split_address(args.grpc)
     return core, f"{host}:{port}"
@@ -138,7 +148,9 @@ async def _start_edge(args: argparse.Namespace, data_dir: Path, core_target: str
 
     keys = api_keys(args, data_dir)
     app = create_app(GrpcCore(core_target), keys, own_core=True)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
+    )
     await runner.setup()
     host, port = split_address(args.http)
     site = web.TCPSite(runner, host, port, reuse_address=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -19,6 +19,8 @@ from core.fanout import Broker
 from core.runtime.model import Model
 from core.runtime.offline import OfflineModel
 from core.runtime.runtime import Runtime
+from core.runtime.turn import RetryPolicy, Sleep, TurnContext
+from core.runtime.workspaces import Workspaces, builtin_schemas
 from core.servicers.agents import AgentServicer
 from core.servicers.environments import EnvironmentServicer
 from core.servicers.events import EventServicer
@@ -43,11 +45,28 @@ SERVICE_NAMES = (
 class CoreServer:
     """The core's parts, with one lifetime: ``start`` then ``stop``."""
 
-    def __init__(self, store: Store, model: Model) -> None:
+    def __init__(
+        self,
+        store: Store,
+        model: Model,
+        data_dir: Path,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self.store = store
         self.broker = Broker()
         self.log = EventLog(store, self.broker)
-        self.runtime = Runtime(self.log, model)
+        self.workspaces = Workspaces(data_dir / "workspaces")
+        ctx = TurnContext(
+            log=self.log,
+            model=model,
+            builtin_schemas=builtin_schemas(),
+            tools=self.workspaces.toolbox,
+            sleep=sleep,
+            retry=retry or RetryPolicy(),
+        )
+        self.runtime = Runtime(ctx, self.workspaces.close)
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
         self.sessions = SessionService(store, self.log, self.runtime)
@@ -59,11 +78,14 @@ class CoreServer:
     async def open(
         cls,
         db_url: str,
+        data_dir: Path,
         model: Model | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        retry: RetryPolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
-        return cls(store, model or OfflineModel(sleep))
+        return cls(store, model or OfflineModel(sleep), data_dir, sleep=sleep, retry=retry)
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(

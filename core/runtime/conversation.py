@@ -28,6 +28,7 @@ def build(events: list[event_pb2.SessionEvent]) -> list[Message]:
     a user message.
     """
     messages: list[Message] = []
+    open_uses: list[str] = []
 
     def add(role: str, part: Part | None, new: bool = False) -> None:
         if new or not messages or messages[-1].role != role:
@@ -35,12 +36,24 @@ def build(events: list[event_pb2.SessionEvent]) -> list[Message]:
         if part is not None:
             messages[-1].parts.append(part)
 
+    def result(r: ToolResult) -> None:
+        if r.tool_use_id in open_uses:
+            open_uses.remove(r.tool_use_id)
+        add("user", r)
+
     for ev in events:
         if not ev.HasField("processed_at"):
             continue
         kind = ev.WhichOneof("payload")
         if kind == "user_message":
-            add("user", Text(block_text(list(ev.user_message.content))), new=True)
+            # Tool uses the client never answered are closed before the user moves on.
+            abandoned = [
+                ToolResult(u, "No result: the user sent a new message.", True) for u in open_uses
+            ]
+            open_uses.clear()
+            messages.append(
+                Message("user", [*abandoned, Text(block_text(list(ev.user_message.content)))])
+            )
         elif kind == "span_model_request_start":
             add("assistant", None, new=True)
         elif kind == "agent_message":
@@ -48,13 +61,20 @@ def build(events: list[event_pb2.SessionEvent]) -> list[Message]:
         elif kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):
             use = getattr(ev, kind)
             add("assistant", ToolUse(ev.id, use.name, json_format.MessageToDict(use.input)))
+            open_uses.append(ev.id)
         elif kind == "agent_tool_result":
             r = ev.agent_tool_result
-            add("user", ToolResult(r.tool_use_id, block_text(list(r.content)), r.is_error))
+            result(ToolResult(r.tool_use_id, block_text(list(r.content)), r.is_error))
         elif kind == "agent_mcp_tool_result":
             m = ev.agent_mcp_tool_result
-            add("user", ToolResult(m.mcp_tool_use_id, block_text(list(m.content)), m.is_error))
+            result(ToolResult(m.mcp_tool_use_id, block_text(list(m.content)), m.is_error))
         elif kind == "user_custom_tool_result":
             c = ev.user_custom_tool_result
-            add("user", ToolResult(c.custom_tool_use_id, block_text(list(c.content)), c.is_error))
+            result(ToolResult(c.custom_tool_use_id, block_text(list(c.content)), c.is_error))
+        elif kind == "user_tool_confirmation":
+            d = ev.user_tool_confirmation
+            if d.result == event_pb2.TOOL_CONFIRMATION_RESULT_DENY:
+                reason = d.deny_message if d.HasField("deny_message") else ""
+                text = "The user denied this tool call." + (f" {reason}" if reason else "")
+                result(ToolResult(d.tool_use_id, text, True))
     return messages

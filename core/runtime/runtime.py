@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sessiond.v1 import event_pb2
 
-from core.runtime.model import Model
-from core.runtime.turn import Turn, idle
-from core.services.events import EventLog
+from core.runtime.turn import Turn, TurnContext, idle, pending_actions
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +53,28 @@ class _Runner:
                     await rt.log.store.mark_processed(skipped)
                     continue
                 ev = pending[0]
-                if not ev.HasField("user_message"):
-                    # Other user events have no turn of their own yet.
+                kind = ev.WhichOneof("payload")
+                resume = False
+                if kind in ("user_tool_confirmation", "user_custom_tool_result"):
+                    events = await rt.log.store.conversation(self.session_id)
+                    answer = getattr(ev, kind)
+                    target = (
+                        answer.tool_use_id
+                        if kind == "user_tool_confirmation"
+                        else answer.custom_tool_use_id
+                    )
+                    resume = target in pending_actions(events)
+                if kind != "user_message" and not resume:
+                    # Nothing to run for it (system messages, outcomes, stale answers).
                     await rt.log.store.mark_processed([ev.id])
                     continue
                 session = await rt.log.store.get_session(self.session_id)
                 if ev.sequence <= self.interrupt_seq:
                     continue
-                turn = Turn(rt.log, rt.model, session, [ev.id])
+                if resume:
+                    turn = Turn(rt.ctx, session, [], resume=True)
+                else:
+                    turn = Turn(rt.ctx, session, [ev.id])
                 self.turn_task = asyncio.create_task(turn.run(), name=f"turn {self.session_id}")
                 try:
                     await asyncio.wait({self.turn_task})
@@ -84,9 +96,12 @@ class _Runner:
 
 
 class Runtime:
-    def __init__(self, log_: EventLog, model: Model) -> None:
-        self.log = log_
-        self.model = model
+    def __init__(
+        self, ctx: TurnContext, close_tools: Callable[[str | None], Awaitable[None]]
+    ) -> None:
+        self.ctx = ctx
+        self.log = ctx.log
+        self._close_tools = close_tools
         self._runners: dict[str, _Runner] = {}
         self._closing = False
 
@@ -113,6 +128,7 @@ class Runtime:
         runner = self._runners.pop(session_id, None)
         if runner is not None:
             await _cancel(runner.task, runner)
+        await self._close_tools(session_id)
 
     async def recover(self) -> None:
         """At start: close turns a previous process left open, resume queues."""
@@ -127,6 +143,7 @@ class Runtime:
         runners = list(self._runners.values())
         self._runners.clear()
         await asyncio.gather(*(_cancel(r.task, r) for r in runners), return_exceptions=True)
+        await self._close_tools(None)
 
 
 async def _cancel(task: asyncio.Task[None], runner: _Runner) -> None:
@@ -138,6 +155,3 @@ async def _cancel(task: asyncio.Task[None], runner: _Runner) -> None:
     if runner.turn_task is not None:
         with contextlib.suppress(asyncio.CancelledError):
             await runner.turn_task
-
-
-RuntimeFactory = Callable[[EventLog], Runtime]

@@ -1,6 +1,7 @@
-"""The turn loop: model requests until the model ends its turn.
+"""The turn loop: model requests and tool calls until the model ends its turn
+or waits for the client.
 
-It persists every step as an event through the event log and sees the model
+Every step is persisted as an event through the event log; the model is seen
 only through :class:`core.runtime.model.Model`.
 """
 
@@ -8,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from sessiond.v1 import common_pb2, event_pb2, session_pb2
 
 from core import ids
+from core.eventtypes import TYPE_BY_FIELD
 from core.runtime import conversation
 from core.runtime.model import (
     Finish,
@@ -26,45 +31,113 @@ from core.runtime.model import (
     ToolCall,
     Usage,
 )
+from core.runtime.toolplan import CUSTOM, MCP, ToolPlan
 from core.services.events import EventLog
 from core.store.store import NewEvent, UsageDelta
 
 log = logging.getLogger(__name__)
 
+Sleep = Callable[[float], Awaitable[None]]
 
-def new_event(**payload: object) -> NewEvent:
+
+class ToolRunner(Protocol):
+    """The built-in tools of one session's workspace."""
+
+    async def run(self, name: str, input: dict[str, Any]) -> Any: ...
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 5
+    base_seconds: float = 1.0
+    max_seconds: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.max_seconds, self.base_seconds * (2 ** (attempt - 1))))
+
+
+@dataclass
+class TurnContext:
+    log: EventLog
+    model: Model
+    builtin_schemas: dict[str, dict[str, Any]]
+    tools: Callable[[str], Awaitable[ToolRunner]]
+    sleep: Sleep = asyncio.sleep
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def new_event(**payload: Any) -> NewEvent:
     """An agent/session event: ``new_event(agent_message=...)``."""
     ((field, value),) = payload.items()
     ev = event_pb2.SessionEvent(**{field: value})
-    from core.eventtypes import TYPE_BY_FIELD
-
     return NewEvent(ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], ev)
 
 
-def idle(stop: str = "end_turn") -> NewEvent:
-    reason = event_pb2.StopReason(**{stop: empty_pb2.Empty()})
+def idle(stop: str = "end_turn", event_ids: Sequence[str] = ()) -> NewEvent:
+    if stop == "requires_action":
+        reason = event_pb2.StopReason(
+            requires_action=event_pb2.RequiresAction(event_ids=list(event_ids))
+        )
+    else:
+        reason = event_pb2.StopReason(**{stop: empty_pb2.Empty()})
     return new_event(session_status_idle=event_pb2.SessionStatusIdleEvent(stop_reason=reason))
+
+
+def session_error(kind: str, message: str, retry: str) -> NewEvent:
+    detail = event_pb2.ErrorDetail(
+        message=message, retry_status=event_pb2.RetryStatus(**{retry: empty_pb2.Empty()})
+    )
+    return new_event(
+        session_error=event_pb2.SessionErrorEvent(error=event_pb2.SessionError(**{kind: detail}))
+    )
 
 
 def text_content(text: str) -> list[common_pb2.ContentBlock]:
     return [common_pb2.ContentBlock(text=common_pb2.TextBlock(text=text))]
 
 
+def pending_actions(events: Sequence[event_pb2.SessionEvent], *, queued: bool = False) -> list[str]:
+    """Ids of tool uses that wait for the client (a confirmation or a custom
+    result), oldest first. With ``queued``, answers not yet processed count
+    as answers too."""
+    waiting: list[str] = []
+    answered: set[str] = set()
+    for ev in events:
+        kind = ev.WhichOneof("payload")
+        if kind in ("agent_tool_use", "agent_mcp_tool_use"):
+            use = getattr(ev, kind)
+            if use.evaluated_permission == event_pb2.PERMISSION_ASK:
+                waiting.append(ev.id)
+        elif kind == "agent_custom_tool_use":
+            waiting.append(ev.id)
+        elif kind in ("user_tool_confirmation", "user_custom_tool_result"):
+            if queued or ev.HasField("processed_at"):
+                r = getattr(ev, kind)
+                answered.add(
+                    r.tool_use_id if kind == "user_tool_confirmation" else r.custom_tool_use_id
+                )
+    return [i for i in waiting if i not in answered]
+
+
 class Turn:
-    """One turn of one session, started by a user message."""
+    """One turn of one session: started by a user message, or resumed by the
+    client's answers to tool uses that waited for it."""
 
     def __init__(
         self,
-        log_: EventLog,
-        model: Model,
+        ctx: TurnContext,
         session: session_pb2.Session,
         trigger_ids: list[str],
+        *,
+        resume: bool = False,
     ) -> None:
-        self._log = log_
-        self._model = model
+        self._ctx = ctx
+        self._log = ctx.log
         self._session = session
         self._sid = session.id
         self._trigger_ids = trigger_ids
+        self._resume = resume
+        self._plan = ToolPlan(session.agent, ctx.builtin_schemas)
 
     async def run(self) -> None:
         await self._log.append(
@@ -75,80 +148,115 @@ class Turn:
             mark_processed=self._trigger_ids,
         )
         try:
+            if self._resume:
+                waiting = await self._apply_answers()
+                if waiting:
+                    await self._finish(idle("requires_action", waiting))
+                    return
             while True:
-                stop = await self._model_request()
-                if stop != "tool_use":
+                calls = await self._request_with_retries()
+                if calls is None:
+                    return
+                if not calls:
                     break
-            await self._log.append(self._sid, [idle()], status="idle", turn="end")
+                waiting = await self._handle_calls(calls)
+                if waiting:
+                    await self._finish(idle("requires_action", waiting))
+                    return
+            await self._finish(idle())
         except asyncio.CancelledError:
-            await self._log.append(self._sid, [idle()], status="idle", turn="end")
+            await self._finish(idle())
             raise
-        except ModelError as e:
+        except Exception:
+            log.exception("turn of %s failed", self._sid)
             await self._log.append(
                 self._sid,
-                [_error(e.kind, e.message, "terminal"), idle()],
-                status="idle",
+                [
+                    session_error("unknown_error", "The turn failed unexpectedly.", "terminal"),
+                    new_event(session_status_terminated=event_pb2.SessionStatusTerminatedEvent()),
+                ],
+                status="terminated",
                 turn="end",
             )
 
-    async def _model_request(self) -> str:
+    async def _finish(self, last: NewEvent, *before: NewEvent) -> None:
+        await self._log.append(self._sid, [*before, last], status="idle", turn="end")
+
+    # -------------------------------------------------------------- model calls
+
+    async def _request_with_retries(self) -> list[tuple[str, ToolCall]] | None:
+        """The calls the model asked for (empty: it ended its turn), or None
+        when the turn ended on an error."""
+        attempt = 0
+        retry = self._ctx.retry
+        while True:
+            try:
+                return await self._model_request()
+            except ModelError as e:
+                if e.transient and attempt < retry.max_retries:
+                    attempt += 1
+                    await self._log.append(
+                        self._sid,
+                        [
+                            session_error(e.kind, e.message, "retrying"),
+                            new_event(
+                                session_status_rescheduled=event_pb2.SessionStatusRescheduledEvent()
+                            ),
+                        ],
+                        status="rescheduling",
+                    )
+                    await self._ctx.sleep(retry.delay(attempt))
+                    await self._log.append(
+                        self._sid,
+                        [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
+                        status="running",
+                    )
+                    continue
+                if e.transient:
+                    await self._finish(
+                        idle("retries_exhausted"), session_error(e.kind, e.message, "exhausted")
+                    )
+                else:
+                    await self._finish(idle(), session_error(e.kind, e.message, "terminal"))
+                return None
+
+    async def _model_request(self) -> list[tuple[str, ToolCall]]:
         events = await self._log.store.conversation(self._sid)
         agent = self._session.agent
         request = ModelRequest(
             model=agent.model.id,
             system=agent.system if agent.HasField("system") else None,
             messages=conversation.build(events),
-            turn_key=self._trigger_ids[0] if self._trigger_ids else self._sid,
+            tools=self._plan.specs(),
+            turn_key=_turn_key(events, self._sid),
         )
         start = new_event(span_model_request_start=event_pb2.SpanModelRequestStartEvent())
         await self._log.append(self._sid, [start])
         usage = Usage()
-        stop = "end_turn"
+        calls: list[ToolCall] = []
         preview_id = ""
         try:
-            async for chunk in self._model.stream(request):
+            async for chunk in self._ctx.model.stream(request):
                 if isinstance(chunk, TextDelta):
                     if not preview_id:
                         preview_id = ids.new_id(ids.EVENT)
                         self._preview_start(preview_id, "agent.message")
                     self._preview_delta(preview_id, chunk.text)
                 elif isinstance(chunk, TextDone):
-                    event_id = preview_id or ids.new_id(ids.EVENT)
-                    preview_id = ""
                     msg = event_pb2.AgentMessageEvent(content=text_content(chunk.text))
-                    await self._log.append(
-                        self._sid,
-                        [
-                            NewEvent(
-                                event_id,
-                                "agent.message",
-                                event_pb2.SessionEvent(agent_message=msg),
-                            )
-                        ],
-                    )
+                    await self._emit(preview_id, event_pb2.SessionEvent(agent_message=msg))
+                    preview_id = ""
                 elif isinstance(chunk, ThinkingStart):
                     preview_id = ids.new_id(ids.EVENT)
                     self._preview_start(preview_id, "agent.thinking")
                 elif isinstance(chunk, ThinkingDone):
-                    event_id = preview_id or ids.new_id(ids.EVENT)
+                    thinking = event_pb2.AgentThinkingEvent()
+                    await self._emit(preview_id, event_pb2.SessionEvent(agent_thinking=thinking))
                     preview_id = ""
-                    await self._log.append(
-                        self._sid,
-                        [
-                            NewEvent(
-                                event_id,
-                                "agent.thinking",
-                                event_pb2.SessionEvent(
-                                    agent_thinking=event_pb2.AgentThinkingEvent()
-                                ),
-                            )
-                        ],
-                    )
                 elif isinstance(chunk, ToolCall):
-                    stop = "tool_use"
+                    calls.append(chunk)
                 elif isinstance(chunk, Finish):
                     usage = chunk.usage
-                    stop = chunk.stop_reason
         except asyncio.CancelledError:
             await self._end_span(start.id, usage, is_error=False)
             raise
@@ -156,7 +264,13 @@ class Turn:
             await self._end_span(start.id, usage, is_error=True)
             raise
         await self._end_span(start.id, usage, is_error=False)
-        return stop
+        return await self._announce_calls(calls)
+
+    async def _emit(self, event_id: str, payload: event_pb2.SessionEvent) -> None:
+        field = payload.WhichOneof("payload") or ""
+        await self._log.append(
+            self._sid, [NewEvent(event_id or ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], payload)]
+        )
 
     async def _end_span(self, start_id: str, usage: Usage, is_error: bool) -> None:
         end = event_pb2.SpanModelRequestEndEvent(
@@ -181,6 +295,129 @@ class Turn:
             ),
         )
 
+    # --------------------------------------------------------------- tool calls
+
+    async def _announce_calls(self, calls: list[ToolCall]) -> list[tuple[str, ToolCall]]:
+        """Persists one tool-use event per call; returns (event id, call)."""
+        out: list[tuple[str, ToolCall]] = []
+        new: list[NewEvent] = []
+        for call in calls:
+            kind = self._plan.kind(call.name)
+            args = struct_pb2.Struct()
+            args.update(call.input)
+            if kind is not None and kind.kind == CUSTOM:
+                ev = new_event(
+                    agent_custom_tool_use=event_pb2.AgentCustomToolUseEvent(
+                        name=call.name, input=args
+                    )
+                )
+            elif kind is not None and kind.kind == MCP:
+                ev = new_event(
+                    agent_mcp_tool_use=event_pb2.AgentMcpToolUseEvent(
+                        name=call.name,
+                        mcp_server_name=kind.mcp_server,
+                        input=args,
+                        evaluated_permission=_permission(kind.policy),
+                        evaluation=_evaluation(kind.policy),
+                    )
+                )
+            else:
+                policy = kind.policy if kind is not None else "always_allow"
+                ev = new_event(
+                    agent_tool_use=event_pb2.AgentToolUseEvent(
+                        name=call.name,
+                        input=args,
+                        evaluated_permission=_permission(policy),
+                        evaluation=_evaluation(policy),
+                    )
+                )
+            new.append(ev)
+            out.append((ev.id, call))
+        if new:
+            await self._log.append(self._sid, new)
+        return out
+
+    async def _handle_calls(self, calls: list[tuple[str, ToolCall]]) -> list[str]:
+        """Runs what may run now; returns the ids that wait for the client."""
+        waiting: list[str] = []
+        for event_id, call in calls:
+            kind = self._plan.kind(call.name)
+            if kind is None:
+                await self._tool_result(
+                    event_id, f"Unknown tool {call.name!r}: this agent has no such tool.", True
+                )
+            elif kind.kind == CUSTOM or kind.policy == "always_ask":
+                waiting.append(event_id)
+            elif kind.kind == MCP:
+                await self._mcp_unavailable(event_id, kind.mcp_server)
+            else:
+                await self._run_builtin(event_id, call.name, call.input)
+        if waiting:
+            # Answers that arrived before this point are taken at once.
+            waiting = await self._apply_answers()
+        return waiting
+
+    async def _apply_answers(self) -> list[str]:
+        """Applies queued confirmations and custom results; returns what still waits."""
+        store = self._log.store
+        events = await store.conversation(self._sid)
+        waiting = set(pending_actions(events))
+        by_id = {e.id: e for e in events}
+        answers = [
+            e
+            for e in events
+            if not e.HasField("processed_at")
+            and e.WhichOneof("payload") in ("user_tool_confirmation", "user_custom_tool_result")
+        ]
+        taken: list[str] = []
+        for ans in answers:
+            if ans.HasField("user_tool_confirmation"):
+                c = ans.user_tool_confirmation
+                if c.tool_use_id not in waiting:
+                    continue
+                taken.append(ans.id)
+                waiting.discard(c.tool_use_id)
+                await store.mark_processed([ans.id])
+                use_ev = by_id[c.tool_use_id]
+                if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
+                    if use_ev.HasField("agent_mcp_tool_use"):
+                        await self._mcp_unavailable(
+                            use_ev.id, use_ev.agent_mcp_tool_use.mcp_server_name
+                        )
+                    else:
+                        use = use_ev.agent_tool_use
+                        await self._run_builtin(use_ev.id, use.name, _struct_dict(use.input))
+            else:
+                r = ans.user_custom_tool_result
+                if r.custom_tool_use_id not in waiting:
+                    continue
+                taken.append(ans.id)
+                waiting.discard(r.custom_tool_use_id)
+                await store.mark_processed([ans.id])
+        order = pending_actions(events)
+        return [i for i in order if i in waiting]
+
+    async def _run_builtin(self, event_id: str, name: str, args: dict[str, Any]) -> None:
+        toolbox = await self._ctx.tools(self._sid)
+        output = await toolbox.run(name, args)
+        await self._tool_result(event_id, str(output.text), bool(output.is_error))
+
+    async def _tool_result(self, event_id: str, text: str, is_error: bool) -> None:
+        result = event_pb2.AgentToolResultEvent(
+            tool_use_id=event_id, content=text_content(text or "(no output)"), is_error=is_error
+        )
+        await self._log.append(self._sid, [new_event(agent_tool_result=result)])
+
+    async def _mcp_unavailable(self, event_id: str, server: str) -> None:
+        result = event_pb2.AgentMcpToolResultEvent(
+            mcp_tool_use_id=event_id,
+            content=text_content(f"MCP server {server!r} cannot be reached from this server."),
+            is_error=True,
+        )
+        await self._log.append(self._sid, [new_event(agent_mcp_tool_result=result)])
+
+    # ----------------------------------------------------------------- previews
+
     def _preview_start(self, event_id: str, event_type: str) -> None:
         item = event_pb2.StreamEventsResponse(
             start=event_pb2.EventStart(event=event_pb2.EventPreview(id=event_id, type=event_type))
@@ -191,16 +428,37 @@ class Turn:
         item = event_pb2.StreamEventsResponse(
             delta=event_pb2.EventDelta(
                 event_id=event_id,
-                delta=event_pb2.DeltaContent(content=common_pb2.TextBlock(text=text)),
+                delta=event_pb2.DeltaContent(content=event_pb2.DeltaText(text=text)),
             )
         )
         self._log.preview(self._sid, "agent.message", item)
 
 
-def _error(kind: str, message: str, retry: str) -> NewEvent:
-    detail = event_pb2.ErrorDetail(
-        message=message, retry_status=event_pb2.RetryStatus(**{retry: empty_pb2.Empty()})
-    )
-    return new_event(
-        session_error=event_pb2.SessionErrorEvent(error=event_pb2.SessionError(**{kind: detail}))
-    )
+def _turn_key(events: Sequence[event_pb2.SessionEvent], session_id: str) -> str:
+    """The newest processed user message: a turn and its resumptions share it."""
+    for ev in reversed(events):
+        if ev.HasField("user_message") and ev.HasField("processed_at"):
+            return ev.id
+    return session_id
+
+
+def _permission(policy: str) -> int:
+    return event_pb2.PERMISSION_ASK if policy == "always_ask" else event_pb2.PERMISSION_ALLOW
+
+
+def _evaluation(policy: str) -> event_pb2.ToolEvaluation:
+    if policy == "always_ask":
+        return event_pb2.ToolEvaluation(always_ask=empty_pb2.Empty())
+    if policy == "auto":
+        return event_pb2.ToolEvaluation(
+            auto=event_pb2.AutoEvaluation(
+                evaluated_permission=event_pb2.AutoEvaluatedPermission(allow=empty_pb2.Empty())
+            )
+        )
+    return event_pb2.ToolEvaluation(always_allow=empty_pb2.Empty())
+
+
+def _struct_dict(s: struct_pb2.Struct) -> dict[str, Any]:
+    from google.protobuf import json_format
+
+    return dict(json_format.MessageToDict(s))

@@ -9,6 +9,7 @@ from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
 from core import errors, ids
 from core.eventtypes import TYPE_BY_FIELD, USER_TYPES
 from core.runtime.runtime import Runtime
+from core.runtime.turn import pending_actions
 from core.services.agents import normalize_config
 from core.services.common import (
     check_metadata,
@@ -218,9 +219,40 @@ class SessionService:
         new = _check_events(req.events, "events")
         if not new:
             raise errors.InvalidArgument("events must contain at least one event.")
+        answers = [
+            e.payload
+            for e in new
+            if e.type in ("user.tool_confirmation", "user.custom_tool_result")
+        ]
+        if answers:
+            await self._check_answers(req.session_id, answers)
         stored = await self._log.append(req.session_id, new, require_open=True)
         self._runtime.notify(req.session_id, stored)
         return stored
+
+    async def _check_answers(self, session_id: str, answers: list[event_pb2.SessionEvent]) -> None:
+        """Each answer must name a tool use that waits for one, once."""
+        events = await self._log.store.conversation(session_id)
+        waiting = set(pending_actions(events, queued=True))
+        kinds = {e.id: e.WhichOneof("payload") for e in events if e.id in waiting}
+        for ans in answers:
+            if ans.HasField("user_tool_confirmation"):
+                target, want = (
+                    ans.user_tool_confirmation.tool_use_id,
+                    ("agent_tool_use", "agent_mcp_tool_use"),
+                )
+                what = "a tool use that waits for confirmation"
+            else:
+                target, want = (
+                    ans.user_custom_tool_result.custom_tool_use_id,
+                    ("agent_custom_tool_use",),
+                )
+                what = "a custom tool use that waits for its result"
+            if target not in waiting or kinds.get(target) not in want:
+                raise errors.FailedPrecondition(
+                    f"{target!r} is not {what} in session {session_id!r}."
+                )
+            waiting.discard(target)
 
 
 def _title(title: str) -> str:

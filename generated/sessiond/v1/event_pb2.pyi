@@ -751,9 +751,15 @@ class DeltaContent(_message.Message):
     __slots__ = ("content", "index")
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
-    content: _common_pb2.TextBlock
+    content: DeltaText
     index: int
-    def __init__(self, content: _Optional[_Union[_common_pb2.TextBlock, _Mapping]] = ..., index: _Optional[int] = ...) -> None: ...
+    def __init__(self, content: _Optional[_Union[DeltaText, _Mapping]] = ..., index: _Optional[int] = ...) -> None: ...
+
+class DeltaText(_message.Message):
+    __slots__ = ("text",)
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    def __init__(self, text: _Optional[str] = ...) -> None: ...
 
 class SendEventsRequest(_message.Message):
     __slots__ = ("session_id", "events")

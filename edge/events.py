@@ -1,0 +1,103 @@
+"""``/v1/sessions/{session_id}/events``: send, list and stream a session's events."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiohttp import web
+from sessiond.v1 import event_pb2
+
+from edge import sse
+from edge.codec import event_from_json, event_to_json, stream_item_to_json
+from edge.errors import error_body, from_exception, invalid_request
+from edge.jsonio import dumps, json_response, read_object
+from edge.query import get_list, get_order, get_timestamp, page_fields, present
+from edge.state import PING_INTERVAL, REQUEST_ID, SSE_STREAMS, core
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/v1/sessions/{session_id}/events")
+async def send_events(request: web.Request) -> web.Response:
+    body = await read_object(request)
+    events = body.get("events")
+    if not isinstance(events, list):
+        raise invalid_request("events: expected an array of events")
+    unknown = sorted(set(body) - {"events"})
+    if unknown:
+        raise invalid_request(f"{unknown[0]}: unknown field")
+    message = event_pb2.SendEventsRequest(
+        session_id=request.match_info["session_id"],
+        events=[event_from_json(event, f"events[{i}]") for i, event in enumerate(events)],
+    )
+    reply = await core(request).events.SendEvents(message)
+    return json_response({"data": [event_to_json(event) for event in reply.events]})
+
+
+@routes.get("/v1/sessions/{session_id}/events")
+async def list_events(request: web.Request) -> web.Response:
+    q = request.query
+    message = event_pb2.ListEventsRequest(
+        session_id=request.match_info["session_id"],
+        types=get_list(q, "types"),
+        **page_fields(q),
+        **present(
+            order=get_order(q),
+            created_at_gt=get_timestamp(q, "created_at[gt]"),
+            created_at_gte=get_timestamp(q, "created_at[gte]"),
+            created_at_lt=get_timestamp(q, "created_at[lt]"),
+            created_at_lte=get_timestamp(q, "created_at[lte]"),
+        ),
+    )
+    reply = await core(request).events.ListEvents(message)
+    return json_response(
+        {
+            "data": [event_to_json(event) for event in reply.events],
+            "next_page": reply.next_page_token or None,
+        }
+    )
+
+
+@routes.get("/v1/sessions/{session_id}/events/stream")
+async def stream_events(request: web.Request) -> web.StreamResponse:
+    session_id = request.match_info["session_id"]
+    message = event_pb2.StreamEventsRequest(
+        session_id=session_id,
+        after_event_id=request.headers.get("Last-Event-ID") or request.query.get("after") or "",
+        event_deltas=get_list(request.query, "event_deltas"),
+    )
+    # The 200 goes out only once the core has attached the stream, so every event
+    # committed after the client sees it is delivered; an unknown session is a
+    # plain JSON 404 answered before the stream starts.
+    call = core(request).events.StreamEvents(message)
+    try:
+        await call.opened()
+    except BaseException:
+        await call.aclose()
+        raise
+
+    resp = web.StreamResponse(headers=sse.HEADERS)
+    await resp.prepare(request)
+    request_id = request.get(REQUEST_ID)
+
+    def render_error(exc: Exception) -> bytes:
+        return sse.frame("error", dumps(error_body(from_exception(exc, request), request_id)))
+
+    await sse.pump(
+        request,
+        resp,
+        lambda: call,
+        render=_render,
+        render_error=render_error,
+        stream=request.app[SSE_STREAMS].open(),
+        ping_interval=request.app[PING_INTERVAL],
+    )
+    with contextlib.suppress(ConnectionError):
+        await resp.write_eof()
+    return resp
+
+
+def _render(item: event_pb2.StreamEventsResponse) -> bytes:
+    name, data = stream_item_to_json(item)
+    event_id = item.event.id if item.WhichOneof("item") == "event" else None
+    return sse.frame(name, dumps(data), event_id)

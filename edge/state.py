@@ -1,0 +1,23 @@
+"""Typed keys for the state the edge keeps on its application and requests."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from edge.client import Core
+from edge.sse import SseRegistry
+
+CORE: Final = web.AppKey[Core]("core")
+API_KEYS: Final = web.AppKey[tuple[bytes, ...]]("api_keys")
+PING_INTERVAL: Final = web.AppKey("ping_interval", float)
+SSE_STREAMS: Final = web.AppKey("sse_streams", SseRegistry)
+OWN_CORE: Final = web.AppKey("own_core", bool)
+
+REQUEST_ID: Final = web.RequestKey("request_id", str)
+
+
+def core(request: web.Request) -> Core:
+    """The core client of the application that serves ``request``."""
+    return request.app[CORE]
