@@ -123,9 +123,7 @@ def write(ws: Workspace, file_path: str, content: str) -> str:
     return f"{verb} {shown} ({len(data)} bytes)"
 
 
-def edit(
-    ws: Workspace, file_path: str, old_string: str, new_string: str, replace_all: bool
-) -> str:
+def edit(ws: Workspace, file_path: str, old_string: str, new_string: str, replace_all: bool) -> str:
     if old_string == "":
         raise ToolInputError("old_string must not be empty (use write to create a file)")
     if old_string == new_string:

@@ -143,9 +143,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "pattern": {**_STRING, "description": "The regular expression to search for."},
                 "path": {
                     **_STRING,
-                    "description": (
-                        "File or directory to search; defaults to the workspace root."
-                    ),
+                    "description": ("File or directory to search; defaults to the workspace root."),
                 },
             },
             "required": ["pattern"],

@@ -122,8 +122,7 @@ class Shell:
         # eval keeps syntax errors in the command from swallowing the sentinel line;
         # stdin from /dev/null keeps the command from reading the script that follows.
         script = (
-            f"eval {shlex.quote(command)} < /dev/null\n"
-            f"printf '\\n%s %d\\n' {sentinel} \"$?\"\n"
+            f"eval {shlex.quote(command)} < /dev/null\nprintf '\\n%s %d\\n' {sentinel} \"$?\"\n"
         ).encode()
         marker = b"\n" + sentinel.encode() + b" "
         capture = _Capture(capture_bytes)

@@ -1,0 +1,22 @@
+"""The built-in toolset ``agent_toolset_20260401``: bash, read, write, edit, glob, grep
+(web_fetch and web_search are declared but not configured on this server).
+
+One :class:`Toolbox` per session; the turn loop calls :meth:`Toolbox.run` for
+each built-in tool use and :meth:`Toolbox.close` when the session ends.
+"""
+
+from core.runtime.tools.errors import ToolError, ToolInputError
+from core.runtime.tools.output import ToolOutput
+from core.runtime.tools.schemas import SCHEMAS, TOOLSET_TYPE
+from core.runtime.tools.toolbox import Toolbox
+from core.runtime.tools.workspace import Workspace
+
+__all__ = [
+    "SCHEMAS",
+    "TOOLSET_TYPE",
+    "ToolError",
+    "ToolInputError",
+    "ToolOutput",
+    "Toolbox",
+    "Workspace",
+]
