@@ -22,6 +22,7 @@ from sessiond.v1 import (
 )
 
 from core.eventtypes import type_of
+from core.runtime.turn import RetryPolicy
 from core.server import CoreServer
 
 
@@ -37,7 +38,11 @@ class Stubs:
 
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Stubs]:
-    server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        tmp_path,
+        retry=RetryPolicy(max_retries=2, base_seconds=0.01),
+    )
     port = await server.start("127.0.0.1:0")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     try:

@@ -43,7 +43,8 @@ def toolset(policy: str = "always_allow") -> agent_pb2.AgentTool:
     return agent_pb2.AgentTool(
         agent_toolset_20260401=agent_pb2.AgentToolset(
             default_config=agent_pb2.ToolsetDefaultConfig(
-                enabled=True, permission_policy=agent_pb2.PermissionPolicy(**{policy: empty_pb2.Empty()})
+                enabled=True,
+                permission_policy=agent_pb2.PermissionPolicy(**{policy: empty_pb2.Empty()}),
             )
         )
     )
@@ -52,19 +53,27 @@ def toolset(policy: str = "always_allow") -> agent_pb2.AgentTool:
 def custom(name: str) -> agent_pb2.AgentTool:
     schema = struct_pb2.Struct()
     schema.update({"type": "object", "properties": {"q": {"type": "string"}}})
-    return agent_pb2.AgentTool(custom=agent_pb2.CustomTool(name=name, description="d", input_schema=schema))
+    return agent_pb2.AgentTool(
+        custom=agent_pb2.CustomTool(name=name, description="d", input_schema=schema)
+    )
 
 
 async def session_with(s: Stubs, *tools: agent_pb2.AgentTool) -> str:
     agent = (
         await s.agents.CreateAgent(
-            agent_pb2.CreateAgentRequest(name="a", model=agent_pb2.ModelConfig(id="m"), tools=list(tools))
+            agent_pb2.CreateAgentRequest(
+                name="a", model=agent_pb2.ModelConfig(id="m"), tools=list(tools)
+            )
         )
     ).agent
-    env = (await s.envs.CreateEnvironment(environment_pb2.CreateEnvironmentRequest(name="e"))).environment
+    env = (
+        await s.envs.CreateEnvironment(environment_pb2.CreateEnvironmentRequest(name="e"))
+    ).environment
     sel = session_pb2.AgentSelector(agent=session_pb2.AgentVersionSelector(id=agent.id))
     return (
-        await s.sessions.CreateSession(session_pb2.CreateSessionRequest(agent=sel, environment_id=env.id))
+        await s.sessions.CreateSession(
+            session_pb2.CreateSessionRequest(agent=sel, environment_id=env.id)
+        )
     ).session.id
 
 
@@ -89,7 +98,9 @@ async def send(s: Stubs, sid: str, *events: event_pb2.SessionEvent) -> None:
 def confirm(tool_use_id: str, allow: bool, message: str | None = None) -> event_pb2.SessionEvent:
     c = event_pb2.UserToolConfirmationEvent(
         tool_use_id=tool_use_id,
-        result=event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW if allow else event_pb2.TOOL_CONFIRMATION_RESULT_DENY,
+        result=event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW
+        if allow
+        else event_pb2.TOOL_CONFIRMATION_RESULT_DENY,
     )
     if message is not None:
         c.deny_message = message
@@ -160,8 +171,12 @@ async def test_custom_tools_wait_for_every_result(core: Stubs) -> None:
     await send(core, sid, user_message('/tool lookup {"q": "a"}\n/tool lookup {"q": "b"}'))
     seen = await until_idle(stream)
     uses = [e for e in seen if e.HasField("agent_custom_tool_use")]
-    assert len(uses) == 2 and json.loads(json.dumps(dict(uses[0].agent_custom_tool_use.input))) == {"q": "a"}
-    assert list(seen[-1].session_status_idle.stop_reason.requires_action.event_ids) == [u.id for u in uses]
+    assert len(uses) == 2 and json.loads(json.dumps(dict(uses[0].agent_custom_tool_use.input))) == {
+        "q": "a"
+    }
+    assert list(seen[-1].session_status_idle.stop_reason.requires_action.event_ids) == [
+        u.id for u in uses
+    ]
     await send(core, sid, custom_result(uses[0].id, "first answer"))
     seen = await until_idle(stream)
     assert list(seen[-1].session_status_idle.stop_reason.requires_action.event_ids) == [uses[1].id]

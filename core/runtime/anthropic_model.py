@@ -50,7 +50,7 @@ OVERLOADED = "model_overloaded_error"
 RATE_LIMITED = "model_rate_limited_error"
 REQUEST_FAILED = "model_request_failed_error"
 
-# error.type of an Anthropic error body -> (session error kind, transient).
+# error.type of an error event inside a stream -> (session error kind, transient).
 _BY_ERROR_TYPE: dict[str, tuple[str, bool]] = {
     "overloaded_error": (OVERLOADED, True),
     "rate_limit_error": (RATE_LIMITED, True),
@@ -155,17 +155,20 @@ class AnthropicModel:
     def _status_error(self, e: anthropic.APIStatusError) -> ModelError:
         status = e.status_code
         error_type = e.type if isinstance(e.type, str) else None
-        kind, transient = _BY_ERROR_TYPE.get(error_type or "", ("", False))
-        if not kind:
-            if status == 529:
-                kind, transient = OVERLOADED, True
-            elif status == 429:
-                kind, transient = RATE_LIMITED, True
-            elif status >= 500 or status < 400:
-                # 5xx, or an error event inside a stream that began with 200.
-                kind, transient = REQUEST_FAILED, True
-            else:
-                kind, transient = REQUEST_FAILED, False
+        by_type = _BY_ERROR_TYPE.get(error_type or "")
+        if status == 529 or error_type == "overloaded_error":
+            kind, transient = OVERLOADED, True
+        elif status == 429 or error_type == "rate_limit_error":
+            kind, transient = RATE_LIMITED, True
+        elif status >= 500:
+            kind, transient = REQUEST_FAILED, True
+        elif status >= 400:
+            kind, transient = REQUEST_FAILED, False
+        elif by_type is not None:
+            # An error event inside a stream that began with 200: its type decides.
+            kind, transient = by_type
+        else:
+            kind, transient = REQUEST_FAILED, True
         where = f"HTTP {status}" if status >= 400 else "in stream"
         label = error_type or "error"
         detail = self._redact(e.api_message if isinstance(e.api_message, str) else "")

@@ -32,6 +32,12 @@ def _normalize(env: environment_pb2.Environment) -> None:
         cloud = env.config.cloud
         if cloud.networking.WhichOneof("type") is None:
             cloud.networking.unrestricted.SetInParent()
+        if cloud.networking.HasField("limited"):
+            limited = cloud.networking.limited
+            if not limited.HasField("allow_mcp_servers"):
+                limited.allow_mcp_servers = False
+            if not limited.HasField("allow_package_managers"):
+                limited.allow_package_managers = False
         cloud.packages.SetInParent()
     check_metadata(env.metadata)
 

@@ -73,7 +73,7 @@ class SessionService:
         s.metadata.update(req.metadata)
         check_metadata(s.metadata)
         if req.HasField("budget"):
-            s.budget.CopyFrom(req.budget)
+            s.budget.CopyFrom(_budget(req.budget))
         for i, res in enumerate(req.resources):
             s.resources.append(_resource(res, i, now))
         s.vault_ids.extend(req.vault_ids)
@@ -132,7 +132,7 @@ class SessionService:
             elif path == "budget":
                 s.ClearField("budget")
                 if req.HasField("budget"):
-                    s.budget.CopyFrom(req.budget)
+                    s.budget.CopyFrom(_budget(req.budget))
                     changed.budget.CopyFrom(s.budget)
             elif path == "vault_ids":
                 del s.vault_ids[:]
@@ -236,6 +236,7 @@ class SessionService:
         waiting = set(pending_actions(events, queued=True))
         kinds = {e.id: e.WhichOneof("payload") for e in events if e.id in waiting}
         for ans in answers:
+            want: tuple[str, ...]
             if ans.HasField("user_tool_confirmation"):
                 target, want = (
                     ans.user_tool_confirmation.tool_use_id,
@@ -253,6 +254,23 @@ class SessionService:
                     f"{target!r} is not {what} in session {session_id!r}."
                 )
             waiting.discard(target)
+
+
+def _budget(budget: common_pb2.BudgetLimit) -> common_pb2.BudgetLimit:
+    out = common_pb2.BudgetLimit()
+    out.CopyFrom(budget)
+    amount = out.max_list_cost
+    if (amount.currency or "USD") != "USD":
+        raise errors.InvalidArgument('budget.max_list_cost.currency must be "USD".')
+    amount.currency = "USD"
+    try:
+        if float(amount.amount) < 0:
+            raise ValueError
+    except ValueError:
+        raise errors.InvalidArgument(
+            "budget.max_list_cost.amount must be a non-negative decimal string."
+        ) from None
+    return out
 
 
 def _title(title: str) -> str:
