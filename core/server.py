@@ -67,6 +67,7 @@ class CoreServer:
             retry=retry or RetryPolicy(),
         )
         self.runtime = Runtime(ctx, self.workspaces.close)
+        self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
         self.sessions = SessionService(store, self.log, self.runtime)
@@ -128,3 +129,6 @@ class CoreServer:
         await self.runtime.close()
         await self.log.drain()
         await self.store.close()
+        aclose = getattr(self.model, "aclose", None)
+        if aclose is not None:
+            await aclose()
