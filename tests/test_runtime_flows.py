@@ -226,3 +226,42 @@ async def test_a_request_failure_is_not_retried(core: Stubs) -> None:
     kinds = [type_of(e) for e in seen]
     assert kinds.count("session.error") == 1 and "session.status_rescheduled" not in kinds
     assert not any(e.HasField("agent_message") for e in seen)
+
+
+class FakeBrokenModel:
+    """A fake model whose every request crashes (the runtime's last line of defence)."""
+
+    async def stream(self, request: object) -> AsyncIterator[object]:
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+
+async def test_an_unrecoverable_failure_terminates_the_session(tmp_path: Path) -> None:
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, FakeBrokenModel()
+    )
+    port = await server.start("127.0.0.1:0")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        s = Stubs(channel)
+        sid = await session_with(s)
+        stream = await open_stream(s, sid)
+        await send(s, sid, user_message("hello"))
+        seen: list[str] = []
+
+        async def go() -> None:
+            async for item in stream:  # type: ignore[attr-defined]
+                seen.append(type_of(item.event))
+                if seen[-1] == "session.status_terminated":
+                    return
+
+        await asyncio.wait_for(go(), 10)
+        assert "session.error" in seen
+        got = (await s.sessions.GetSession(session_pb2.GetSessionRequest(session_id=sid))).session
+        assert got.status == session_pb2.SESSION_STATUS_TERMINATED
+        with pytest.raises(grpc.aio.AioRpcError) as e:
+            await send(s, sid, user_message("again"))
+        assert e.value.code() == grpc.StatusCode.ABORTED
+    finally:
+        await channel.close()
+        await server.stop(0.5)
