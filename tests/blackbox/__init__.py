@@ -1,0 +1,1 @@
+"""Black-box tests: `sessiond serve` as a real process, driven through the `anthropic` SDK."""
