@@ -96,6 +96,13 @@ async def update_session(request: web.Request) -> web.Response:
     message = update_request(
         body, session_pb2.UpdateSessionRequest, "session_id", request.match_info["session_id"]
     )
+    agent = body.get("agent")
+    if isinstance(agent, dict):
+        # Name the agent's fields one by one, so an omitted one is kept.
+        paths = [p for p in message.update_mask.paths if p != "agent"]
+        paths += [f"agent.{key}" for key in agent]
+        del message.update_mask.paths[:]
+        message.update_mask.paths.extend(paths)
     reply = await core(request).sessions.UpdateSession(message)
     return _session(reply.session)
 

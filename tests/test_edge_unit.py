@@ -659,7 +659,7 @@ async def test_environment_and_session_update_masks(edge: Edge) -> None:
     assert resp.status == 200, await resp.text()
     request = fake.request("UpdateSession")
     assert request.session_id == "sesn_1"
-    assert list(request.update_mask.paths) == ["title", "budget", "agent"]
+    assert list(request.update_mask.paths) == ["title", "budget", "agent.tools"]
     assert not request.HasField("title") and not request.HasField("budget")
     configs = request.agent.tools[0].agent_toolset_20260401.configs
     assert configs[0].WhichOneof("type") == "read"

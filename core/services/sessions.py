@@ -29,7 +29,9 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 100
 MAX_EVENTS_PER_REQUEST = 1000
 MAX_TITLE = 1000
-_UPDATABLE = frozenset(("title", "metadata", "budget", "vault_ids", "agent"))
+_UPDATABLE = frozenset(
+    ("title", "metadata", "budget", "vault_ids", "agent", "agent.tools", "agent.mcp_servers")
+)
 _SNAPSHOT_FIELDS = (
     "name",
     "description",
@@ -137,14 +139,13 @@ class SessionService:
             elif path == "vault_ids":
                 del s.vault_ids[:]
                 s.vault_ids.extend(req.vault_ids)
-            elif path == "agent":
-                if req.agent.tools or "agent" in req.update_mask.paths:
-                    del s.agent.tools[:]
-                    s.agent.tools.extend(req.agent.tools)
-                    del s.agent.mcp_servers[:]
-                    s.agent.mcp_servers.extend(req.agent.mcp_servers)
-                    normalize_config(s.agent)
-                    changed.agent.CopyFrom(s.agent)
+            else:
+                names = ("tools", "mcp_servers") if path == "agent" else (path.split(".")[1],)
+                for name in names:
+                    del getattr(s.agent, name)[:]
+                    getattr(s.agent, name).extend(getattr(req.agent, name))
+                normalize_config(s.agent)
+                changed.agent.CopyFrom(s.agent)
         now = now_us()
         await self._store.put_session_body(s, now)
         if req.update_mask.paths:

@@ -164,3 +164,19 @@ async def test_delete_then_retrieve_is_not_found(
         await client.beta.sessions.retrieve(session_id)
     assert_error(await http.get(f"/v1/sessions/{session_id}"), 404, "not_found_error")
     assert_error(await http.get(f"/v1/sessions/{session_id}/events"), 404, "not_found_error")
+
+
+async def test_update_agent_tools_keeps_the_mcp_servers(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    agent = await client.beta.agents.create(
+        name="mcp",
+        model="claude-sonnet-4-5",
+        mcp_servers=[{"type": "url", "name": "docs", "url": "https://example.invalid/mcp"}],
+    )
+    session = await client.beta.sessions.create(agent=agent.id, environment_id=environment_id)
+    updated = await client.beta.sessions.update(
+        session.id, agent={"tools": [{"type": "agent_toolset_20260401"}]}
+    )
+    assert [t.type for t in updated.agent.tools] == ["agent_toolset_20260401"]
+    assert [s.name for s in updated.agent.mcp_servers] == ["docs"]
