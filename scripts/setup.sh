@@ -6,13 +6,15 @@ PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
+# Drops pip's notes about package index folders this machine does not have.
+quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location '" || true; }; }
 stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${1:-run}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  quiet .venv/bin/python -m pip install --quiet --upgrade pip
   if [ "${1:-}" = "dev" ]; then
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    quiet .venv/bin/python -m pip install --quiet -e '.[dev]'
   else
-    .venv/bin/python -m pip install --quiet -e .
+    quiet .venv/bin/python -m pip install --quiet -e .
   fi
   touch "$stamp"
 fi
