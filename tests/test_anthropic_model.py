@@ -372,3 +372,17 @@ def test_conversion_keeps_tool_results_valid() -> None:
             {"type": "text", "text": "[tool result for zz]\nold"},
         ],
     }
+
+
+async def test_the_agents_model_settings_are_sent(
+    server: MessagesServer, model: AnthropicModel
+) -> None:
+    server.queue(Reply([text("ok")]), Reply([text("ok")]))
+    request = hello()
+    request.effort, request.speed, request.inference_geo = "high", "fast", "us"
+    await collect(model, request)
+    await collect(model, hello())
+    tuned, plain = (r.body for r in server.requests)
+    assert tuned["output_config"] == {"effort": "high"}
+    assert tuned["speed"] == "fast" and tuned["inference_geo"] == "us"
+    assert not {"output_config", "speed", "inference_geo"} & set(plain)

@@ -118,6 +118,7 @@ class AnthropicModel:
                 messages=messages,
                 system=request.system if request.system is not None else anthropic.omit,
                 tools=tools if tools else anthropic.omit,
+                extra_body=_model_settings(request),
                 stream=True,
             )
             async with events:
@@ -394,3 +395,15 @@ def _orphan_text(b: ToolResultBlockParam) -> TextBlockParam:
     content = b.get("content", "")
     body = content if isinstance(content, str) else ""
     return {"type": "text", "text": f"[tool result for {b['tool_use_id']}{status}]\n{body}"}
+
+
+def _model_settings(request: ModelRequest) -> dict[str, object] | None:
+    """The agent's effort, speed and inference region, where set."""
+    body: dict[str, object] = {}
+    if request.effort:
+        body["output_config"] = {"effort": request.effort}
+    if request.speed:
+        body["speed"] = request.speed
+    if request.inference_geo:
+        body["inference_geo"] = request.inference_geo
+    return body or None

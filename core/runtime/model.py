@@ -61,6 +61,10 @@ class ModelRequest:
     tools: list[ToolSpec] = field(default_factory=list)
     # Identifies the turn, for models that keep state across its requests.
     turn_key: str = ""
+    # The agent's model settings, sent where the model supports them.
+    effort: str | None = None
+    speed: str | None = None
+    inference_geo: str | None = None
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,11 @@ class Turn:
             messages=conversation.build(events),
             tools=self._plan.specs(),
             turn_key=_turn_key(events, self._sid),
+            effort=agent.model.effort.WhichOneof("type"),
+            speed={1: "standard", 2: "fast"}.get(agent.model.speed),
+            inference_geo=(
+                agent.model.inference_geo if agent.model.HasField("inference_geo") else None
+            ),
         )
         start = new_event(span_model_request_start=event_pb2.SpanModelRequestStartEvent())
         await self._log.append(self._sid, [start])
