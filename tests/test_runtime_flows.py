@@ -205,7 +205,8 @@ async def test_transient_failures_are_retried_then_succeed(core: Stubs) -> None:
     assert err.HasField("model_overloaded_error")
     assert err.model_overloaded_error.retry_status.HasField("retrying")
     assert seen[-1].session_status_idle.stop_reason.HasField("end_turn")
-    assert any(e.HasField("agent_message") for e in seen)
+    texts = [e.agent_message.content[0].text.text for e in seen if e.HasField("agent_message")]
+    assert texts == ["recovered"]
 
 
 async def test_retries_run_out(core: Stubs) -> None:

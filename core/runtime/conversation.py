@@ -30,7 +30,12 @@ def build(events: list[event_pb2.SessionEvent]) -> list[Message]:
     messages: list[Message] = []
     open_uses: list[str] = []
 
+    fresh = False
+
     def add(role: str, part: Part | None, new: bool = False) -> None:
+        nonlocal fresh
+        if role == "assistant" and fresh:
+            new, fresh = True, False
         if new or not messages or messages[-1].role != role:
             messages.append(Message(role))
         if part is not None:
@@ -55,7 +60,8 @@ def build(events: list[event_pb2.SessionEvent]) -> list[Message]:
                 Message("user", [*abandoned, Text(block_text(list(ev.user_message.content)))])
             )
         elif kind == "span_model_request_start":
-            add("assistant", None, new=True)
+            # Opened by its first content: a request that failed before any adds nothing.
+            fresh = True
         elif kind == "agent_message":
             add("assistant", Text(block_text(list(ev.agent_message.content))))
         elif kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):

@@ -71,7 +71,7 @@ def _newest_user_text(messages: list[Message]) -> tuple[str, int]:
     for i in range(len(messages) - 1, -1, -1):
         m = messages[i]
         texts = [p.text for p in m.parts if isinstance(p, Text)]
-        if m.role == "user" and texts and not any(isinstance(p, ToolResult) for p in m.parts):
+        if m.role == "user" and texts:
             return "\n".join(texts), i
     return "", len(messages)
 

@@ -326,14 +326,20 @@ class Turn:
                         evaluation=_evaluation(kind.policy),
                     )
                 )
+            elif kind is None:
+                # Not a tool this agent has (or one it has disabled): denied.
+                ev = new_event(
+                    agent_tool_use=event_pb2.AgentToolUseEvent(
+                        name=call.name, input=args, evaluated_permission=event_pb2.PERMISSION_DENY
+                    )
+                )
             else:
-                policy = kind.policy if kind is not None else "always_allow"
                 ev = new_event(
                     agent_tool_use=event_pb2.AgentToolUseEvent(
                         name=call.name,
                         input=args,
-                        evaluated_permission=_permission(policy),
-                        evaluation=_evaluation(policy),
+                        evaluated_permission=_permission(kind.policy),
+                        evaluation=_evaluation(kind.policy),
                     )
                 )
             new.append(ev)

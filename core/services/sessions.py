@@ -371,5 +371,7 @@ def _check_events(events: Sequence[event_pb2.SessionEvent], name: str) -> list[N
             if o.rubric.WhichOneof("type") is None:
                 raise errors.InvalidArgument(f"{where}.rubric is required.")
             o.outcome_id = ids.new_id(ids.OUTCOME)
-        out.append(NewEvent(ids.new_id(ids.EVENT), etype, payload, processed=False))
+        # An interrupt takes effect when it is accepted; other events wait their turn.
+        processed = field == "user_interrupt"
+        out.append(NewEvent(ids.new_id(ids.EVENT), etype, payload, processed=processed))
     return out
