@@ -13,7 +13,7 @@ import sys
 import time
 import types
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -262,6 +262,14 @@ class Server:
             headers["x-api-key"] = api_key if api_key is not None else (self.key or "")
         return httpx2.AsyncClient(base_url=self.base_url, headers=headers, timeout=30.0)
 
+    def all_output(self) -> str:
+        """Everything the process wrote to stdout and stderr so far."""
+        try:
+            err = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            err = ""
+        return "".join(self.output) + err
+
     def describe(self) -> str:
         try:
             err = self.stderr_path.read_text(errors="replace")
@@ -299,8 +307,18 @@ async def _drain_stdout(proc: asyncio.subprocess.Process, sink: list[str]) -> No
         sink.append(line.decode(errors="replace"))
 
 
-async def start_server(data_dir: Path, *, api_key: str | None, log_dir: Path) -> Server:
-    """Start `sessiond serve` and wait (30 s at most) for its `listening` line."""
+async def start_server(
+    data_dir: Path,
+    *,
+    api_key: str | None,
+    log_dir: Path,
+    backend: str = "offline",
+    env: Mapping[str, str] | None = None,
+) -> Server:
+    """Start `sessiond serve` and wait (30 s at most) for its `listening` line.
+
+    ``env`` adds to the child's environment (which never inherits SESSIOND_* or
+    ANTHROPIC_* from ours)."""
     last: Server | None = None
     for attempt in range(3):
         hp, gp = free_ports(2)
@@ -309,7 +327,7 @@ async def start_server(data_dir: Path, *, api_key: str | None, log_dir: Path) ->
             "--http", f"127.0.0.1:{hp}",
             "--grpc", f"127.0.0.1:{gp}",
             "--data-dir", str(data_dir),
-            "--model-backend", "offline",
+            "--model-backend", backend,
         ]  # fmt: skip
         if api_key is not None:
             cmd += ["--api-key", api_key]
@@ -322,7 +340,7 @@ async def start_server(data_dir: Path, *, api_key: str | None, log_dir: Path) ->
                 stdout=asyncio.subprocess.PIPE,
                 stderr=err,
                 cwd=str(ROOT),
-                env=_child_env(),
+                env={**_child_env(), **(env or {})},
             )
         finally:
             err.close()

@@ -11,13 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +24,7 @@ from anthropic import AsyncAnthropic, omit
 from anthropic.types.beta import BetaManagedAgentsSession
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 
+from tests.blackbox.helpers import Server, start_server
 from tests.fixtures.messages_server import (
     HttpError,
     MessagesServer,
@@ -37,11 +34,8 @@ from tests.fixtures.messages_server import (
     tool_use,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-runtime-blackbox-5f0c2a9d7e"
 UPSTREAM_SECRET = "sk-test-secret"
-START_DEADLINE = 30.0
-STOP_DEADLINE = 10.0
 TURN_DEADLINE = 10.0
 
 EVENT = pydantic.TypeAdapter(BetaManagedAgentsSessionEvent)
@@ -58,146 +52,20 @@ LOOKUP: dict[str, Any] = {
 # --------------------------------------------------------------------------- the server process
 
 
-def _free_ports(n: int) -> list[int]:
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+async def start_serve(data_dir: Path, *, backend: str, env: dict[str, str] | None = None) -> Server:
+    """`sessiond serve` with fast retries, through the shared black-box harness."""
+    fast = {"SESSIOND_RETRY_BASE_SECONDS": "0.01", "SESSIOND_MAX_RETRIES": "2"}
+    return await start_server(
+        data_dir,
+        api_key=KEY,
+        log_dir=data_dir.parent / "logs",
+        backend=backend,
+        env={**fast, **(env or {})},
+    )
 
 
-def _sessiond_command() -> list[str]:
-    script = Path(sys.executable).with_name("sessiond")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "cli.main"]
-
-
-@dataclass
-class Serve:
-    """A running `sessiond serve`; stdout and stderr are collected until it exits."""
-
-    proc: asyncio.subprocess.Process
-    base_url: str
-    stdout: list[str] = field(default_factory=list)
-    stderr: list[str] = field(default_factory=list)
-    pumps: list[asyncio.Task[None]] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    stdout_closed: bool = False
-
-    def start_pumps(self) -> None:
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self.pumps = [
-            asyncio.create_task(self._pump(self.proc.stdout, self.stdout, is_stdout=True)),
-            asyncio.create_task(self._pump(self.proc.stderr, self.stderr, is_stdout=False)),
-        ]
-
-    async def _pump(self, pipe: asyncio.StreamReader, sink: list[str], *, is_stdout: bool) -> None:
-        try:
-            while chunk := await pipe.read(65536):
-                sink.append(chunk.decode(errors="replace"))
-                self.changed.set()
-        finally:
-            if is_stdout:
-                self.stdout_closed = True
-            self.changed.set()
-
-    def out(self) -> str:
-        return "".join(self.stdout)
-
-    def err(self) -> str:
-        return "".join(self.stderr)
-
-    def describe(self) -> str:
-        return f"stdout:\n{self.out()[-4000:]}\nstderr (tail):\n{self.err()[-6000:]}"
-
-    def listening(self) -> bool:
-        return any(
-            "listening" in line for line in self.out().splitlines(keepends=True) if "\n" in line
-        )
-
-    async def wait_listening(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + START_DEADLINE
-        while not self.listening():
-            if self.stdout_closed:
-                rc = await self.proc.wait()
-                raise RuntimeError(f"exited with {rc} before printing 'listening'")
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError
-            self.changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), remaining)
-
-    async def stop(self) -> int:
-        """SIGTERM, wait for the exit, then read both pipes to their end; returns the code."""
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = await asyncio.wait_for(self.proc.wait(), STOP_DEADLINE)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-            raise AssertionError(
-                f"sessiond did not exit within {STOP_DEADLINE}s of SIGTERM\n{self.describe()}"
-            ) from None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*self.pumps, return_exceptions=True), 5)
-        return rc
-
-
-async def start_serve(data_dir: Path, *, backend: str, env: dict[str, str] | None = None) -> Serve:
-    """`sessiond serve` on free loopback ports with fast retries; waits for 'listening'."""
-    child_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SESSIOND_", "ANTHROPIC_"))
-    }
-    child_env["SESSIOND_RETRY_BASE_SECONDS"] = "0.01"
-    child_env["SESSIOND_MAX_RETRIES"] = "2"
-    child_env.update(env or {})
-    failure = ""
-    for _attempt in range(3):
-        http_port, grpc_port = _free_ports(2)
-        cmd = [
-            *_sessiond_command(), "serve",
-            "--http", f"127.0.0.1:{http_port}",
-            "--grpc", f"127.0.0.1:{grpc_port}",
-            "--data-dir", str(data_dir),
-            "--api-key", KEY,
-            "--model-backend", backend,
-        ]  # fmt: skip
-        proc = await asyncio.create_subprocess_exec(
-            *cmd,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=str(ROOT),
-            env=child_env,
-        )
-        srv = Serve(proc=proc, base_url=f"http://127.0.0.1:{http_port}")
-        srv.start_pumps()
-        try:
-            await srv.wait_listening()
-            return srv
-        except TimeoutError:
-            await srv.stop()
-            raise AssertionError(
-                f"sessiond printed no 'listening' line within {START_DEADLINE}s\n{srv.describe()}"
-            ) from None
-        except RuntimeError as e:
-            await srv.stop()
-            failure = f"{e}\n{srv.describe()}"
-            if "address already in use" not in srv.err().lower():
-                break
-    raise AssertionError(f"sessiond did not start: {failure}")
-
-
-def client_for(srv: Serve) -> AsyncAnthropic:
-    return AsyncAnthropic(base_url=srv.base_url, api_key=KEY, max_retries=0, timeout=30.0)
+def client_for(srv: Server) -> AsyncAnthropic:
+    return srv.client()
 
 
 # --------------------------------------------------------------------------- the event stream
@@ -388,7 +256,7 @@ def tool_line(name: str, tool_input: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-async def offline(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serve]:
+async def offline(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     srv = await start_serve(tmp_path_factory.mktemp("runtime-offline") / "data", backend="offline")
     try:
         yield srv
@@ -398,7 +266,7 @@ async def offline(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ser
 
 
 @pytest.fixture(scope="module")
-async def client(offline: Serve) -> AsyncIterator[AsyncAnthropic]:
+async def client(offline: Server) -> AsyncIterator[AsyncAnthropic]:
     async with client_for(offline) as c:
         yield c
 
@@ -828,7 +696,7 @@ async def test_session_usage_is_the_sum_of_the_model_requests(
 @dataclass
 class Upstream:
     messages: MessagesServer
-    srv: Serve
+    srv: Server
     client: AsyncAnthropic
     env_id: str
 
@@ -847,7 +715,7 @@ async def upstream(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Up
                 yield Upstream(messages, srv, c, env.id)
         finally:
             rc = await srv.stop()
-            output = srv.out() + srv.err()
+            output = srv.all_output()
             assert UPSTREAM_SECRET not in output, (
                 "the server printed the upstream API key:\n"
                 + "\n".join(line for line in output.splitlines() if UPSTREAM_SECRET in line)
