@@ -121,6 +121,7 @@ async def _wait_for_signal() -> None:
 
 
 async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
+    from core.runtime.runtime import LeasePolicy
     from core.runtime.turn import RetryPolicy
     from core.server import CoreServer
 
@@ -129,11 +130,13 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         max_retries=int(_env("SESSIOND_MAX_RETRIES", "5") or 5),
         base_seconds=float(_env("SESSIOND_RETRY_BASE_SECONDS", "1.0") or 1.0),
     )
+    lease = LeasePolicy(ttl_seconds=float(_env("SESSIOND_LEASE_SECONDS", "10") or 10))
     core = await CoreServer.open(
         db_url(args, data_dir),
         data_dir,
         model,  # type: ignore[arg-type]
         retry=retry,
+        lease=lease,
     )
     port = await core.start(args.grpc)
     host, _ = split_address(args.grpc)

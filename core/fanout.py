@@ -43,6 +43,10 @@ class Subscription:
 class Broker:
     def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self._subs: dict[str, set[Subscription]] = {}
+        # Highest sequence published per session with subscribers: an event
+        # that arrives twice (committed here and announced by the database)
+        # goes out once.
+        self._high: dict[str, int] = {}
         self._queue_size = queue_size
 
     def subscribe(self, session_id: str, deltas: Iterable[str] = ()) -> Subscription:
@@ -56,15 +60,28 @@ class Broker:
             subs.discard(sub)
             if not subs:
                 del self._subs[sub.session_id]
+                self._high.pop(sub.session_id, None)
 
     def subscriber_count(self, session_id: str) -> int:
         return len(self._subs.get(session_id, ()))
+
+    def sessions(self) -> list[str]:
+        """Sessions with at least one open stream."""
+        return list(self._subs)
+
+    def published(self, session_id: str) -> int:
+        """The highest sequence published to this session's streams (0: none)."""
+        return self._high.get(session_id, 0)
 
     def publish(self, session_id: str, events: Iterable[event_pb2.SessionEvent]) -> None:
         subs = self._subs.get(session_id)
         if not subs:
             return
-        items = [event_pb2.StreamEventsResponse(event=e) for e in events]
+        high = self._high.get(session_id, 0)
+        items = [event_pb2.StreamEventsResponse(event=e) for e in events if e.sequence > high]
+        if not items:
+            return
+        self._high[session_id] = items[-1].event.sequence
         for sub in list(subs):
             for item in items:
                 if not self._offer(sub, item):
@@ -80,6 +97,7 @@ class Broker:
 
     def close_session(self, session_id: str) -> None:
         """Ends every stream of a session (it was deleted)."""
+        self._high.pop(session_id, None)
         for sub in list(self._subs.pop(session_id, ())):
             self._cut(sub, lagged=False)
 

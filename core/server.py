@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from pathlib import Path
 
 import grpc
@@ -16,9 +19,10 @@ from sessiond.v1 import (
 )
 
 from core.fanout import Broker
+from core.listener import Listener, asyncpg_dsn
 from core.runtime.model import Model
 from core.runtime.offline import OfflineModel
-from core.runtime.runtime import Runtime
+from core.runtime.runtime import LeasePolicy, Runtime
 from core.runtime.turn import RetryPolicy, Sleep, TurnContext
 from core.runtime.workspaces import Workspaces, builtin_schemas
 from core.servicers.agents import AgentServicer
@@ -53,8 +57,12 @@ class CoreServer:
         *,
         sleep: Sleep = asyncio.sleep,
         retry: RetryPolicy | None = None,
+        lease: LeasePolicy | None = None,
+        db_url: str = "",
     ) -> None:
         self.store = store
+        # This replica's name in turn leases; the pid lets an operator find it.
+        self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
         self.log = EventLog(store, self.broker)
         self.workspaces = Workspaces(data_dir / "workspaces")
@@ -65,8 +73,18 @@ class CoreServer:
             tools=self.workspaces.toolbox,
             sleep=sleep,
             retry=retry or RetryPolicy(),
+            owner=self.replica_id,
         )
-        self.runtime = Runtime(ctx, self.workspaces.close)
+        self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
+        self.listener: Listener | None = None
+        if store.shared:
+            self.listener = Listener(
+                asyncpg_dsn(db_url),
+                store,
+                self.broker,
+                self.runtime.sessions,
+                self.runtime.observe,
+            )
         self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
@@ -84,9 +102,18 @@ class CoreServer:
         *,
         sleep: Sleep = asyncio.sleep,
         retry: RetryPolicy | None = None,
+        lease: LeasePolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
-        return cls(store, model or OfflineModel(sleep), data_dir, sleep=sleep, retry=retry)
+        return cls(
+            store,
+            model or OfflineModel(sleep),
+            data_dir,
+            sleep=sleep,
+            retry=retry,
+            lease=lease,
+            db_url=db_url,
+        )
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(
@@ -113,6 +140,8 @@ class CoreServer:
             port = 0
         if port == 0:
             raise OSError(f"cannot listen on {address} (is the address in use?)")
+        if self.listener is not None:
+            await self.listener.start()
         await self.runtime.recover()
         await server.start()
         self.server = server
@@ -127,6 +156,8 @@ class CoreServer:
         if self.server is not None:
             await self.server.stop(grace)
         await self.runtime.close()
+        if self.listener is not None:
+            await self.listener.close()
         await self.log.drain()
         await self.store.close()
         aclose = getattr(self.model, "aclose", None)

@@ -1,8 +1,15 @@
 """Runs each session's queued user events in order, one turn at a time.
 
 A session gets a runner task while it has work. ``notify`` is called after
-user events are committed; an interrupt cancels the running turn at once, and
-queued events sent before the interrupt are passed over.
+user events are committed (here or, through the database, on another
+replica); an interrupt cancels the running turn at once, and queued events
+sent before the interrupt are passed over.
+
+Several replicas may share one database: a runner first takes the session's
+turn lease, renews it while it works and frees it when the queue is empty.
+Appends of a turn are fenced by the lease, so a replica that lost it writes
+nothing more. A sweeper takes over sessions whose lease expired (their
+replica died): a turn left running is ended with an error, queued events run.
 """
 
 from __future__ import annotations
@@ -11,99 +18,176 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
-from sessiond.v1 import event_pb2
+from sessiond.v1 import event_pb2, session_pb2
 
-from core.runtime.turn import Turn, TurnContext, idle, pending_actions
+from core.runtime.turn import Turn, TurnContext, idle, pending_actions, session_error
+from core.store.store import LeaseLost
+from core.timeutil import now_us
 
 log = logging.getLogger(__name__)
 
+ORPHAN_MESSAGE = (
+    "The server running this turn stopped before the turn ended; the turn was "
+    "ended. Send a new message to continue."
+)
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    ttl_seconds: float = 10.0
+    # A queued event older than this with no lease on its session is orphaned.
+    settle_seconds: float = 2.0
+
+    @property
+    def ttl_us(self) -> int:
+        return int(self.ttl_seconds * 1e6)
+
 
 class _Runner:
-    def __init__(self, runtime: Runtime, session_id: str) -> None:
+    def __init__(self, runtime: Runtime, session_id: str, *, orphaned: bool = False) -> None:
         self.runtime = runtime
         self.session_id = session_id
         self.wake = asyncio.Event()
         self.interrupt_seq = 0
         self.turn_task: asyncio.Task[None] | None = None
-        self.task = asyncio.create_task(self._loop(), name=f"runner {session_id}")
+        self.orphaned = orphaned
+        self.task = asyncio.create_task(self._run(), name=f"runner {session_id}")
 
     def interrupt(self, seq: int) -> None:
         self.interrupt_seq = max(self.interrupt_seq, seq)
         if self.turn_task is not None and not self.turn_task.done():
             self.turn_task.cancel()
 
-    async def _loop(self) -> None:
+    async def _run(self) -> None:
         rt = self.runtime
+        store = rt.log.store
         try:
-            while True:
-                self.wake.clear()
-                pending = await rt.log.store.pending_events(self.session_id)
-                if not pending:
-                    if self.wake.is_set():
-                        continue
-                    rt._retire(self)
-                    return
-                last_interrupt = max(
-                    (e.sequence for e in pending if e.HasField("user_interrupt")), default=0
-                )
-                cutoff = max(last_interrupt, self.interrupt_seq)
-                skipped = [e.id for e in pending if e.sequence <= cutoff]
-                if skipped:
-                    await rt.log.store.mark_processed(skipped)
-                    continue
-                ev = pending[0]
-                kind = ev.WhichOneof("payload")
-                resume = False
-                if kind in ("user_tool_confirmation", "user_custom_tool_result"):
-                    events = await rt.log.store.conversation(self.session_id)
-                    answer = getattr(ev, kind)
-                    target = (
-                        answer.tool_use_id
-                        if kind == "user_tool_confirmation"
-                        else answer.custom_tool_use_id
-                    )
-                    resume = target in pending_actions(events)
-                if kind != "user_message" and not resume:
-                    # Nothing to run for it (system messages, outcomes, stale answers).
-                    await rt.log.store.mark_processed([ev.id])
-                    continue
-                session = await rt.log.store.get_session(self.session_id)
-                if ev.sequence <= self.interrupt_seq:
-                    continue
-                if resume:
-                    turn = Turn(rt.ctx, session, [], resume=True)
-                else:
-                    turn = Turn(rt.ctx, session, [ev.id])
-                self.turn_task = asyncio.create_task(turn.run(), name=f"turn {self.session_id}")
+            while await store.acquire_lease(self.session_id, rt.owner, rt.lease.ttl_us):
+                keeper = asyncio.create_task(self._keep_lease(), name=f"lease {self.session_id}")
                 try:
-                    await asyncio.wait({self.turn_task})
+                    if self.orphaned:
+                        self.orphaned = False
+                        await self._end_orphaned_turn()
+                    await self._loop()
                 finally:
-                    if not self.turn_task.done():
-                        self.turn_task.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await self.turn_task
-                exc = None if self.turn_task.cancelled() else self.turn_task.exception()
-                self.turn_task = None
-                if exc is not None:
-                    log.error("turn of %s failed", self.session_id, exc_info=exc)
-                    await rt.log.append(self.session_id, [idle()], status="idle", turn="end")
-        except asyncio.CancelledError:
-            raise
+                    keeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await keeper
+                await store.release_lease(self.session_id, rt.owner)
+                # Work queued by another replica while we held the lease would
+                # wait for nobody: look once more now that the lease is free.
+                self.wake.clear()
+                if not await store.pending_events(self.session_id) and not self.wake.is_set():
+                    break
+        except LeaseLost:
+            log.warning("another replica took over session %s", self.session_id)
         except Exception:
             log.exception("runner of %s failed", self.session_id)
+        finally:
             rt._retire(self)
+
+    async def _keep_lease(self) -> None:
+        rt = self.runtime
+        while True:
+            await asyncio.sleep(rt.lease.ttl_seconds / 3)
+            if not await rt.log.store.renew_lease(self.session_id, rt.owner, rt.lease.ttl_us):
+                log.warning("lost the turn lease of session %s", self.session_id)
+                self.task.cancel()
+                return
+
+    async def _end_orphaned_turn(self) -> None:
+        session = await self.runtime.log.store.get_session(self.session_id)
+        if session.status not in (
+            session_pb2.SESSION_STATUS_RUNNING,
+            session_pb2.SESSION_STATUS_RESCHEDULING,
+        ):
+            return
+        await self.runtime.log.append(
+            self.session_id,
+            [session_error("unknown_error", ORPHAN_MESSAGE, "terminal"), idle()],
+            status="idle",
+            turn="end",
+            owner=self.runtime.owner,
+        )
+
+    async def _loop(self) -> None:
+        rt = self.runtime
+        while True:
+            self.wake.clear()
+            pending = await rt.log.store.pending_events(self.session_id)
+            if not pending:
+                if self.wake.is_set():
+                    continue
+                return
+            last_interrupt = max(
+                (e.sequence for e in pending if e.HasField("user_interrupt")), default=0
+            )
+            cutoff = max(last_interrupt, self.interrupt_seq)
+            skipped = [e.id for e in pending if e.sequence <= cutoff]
+            if skipped:
+                await rt.log.store.mark_processed(skipped)
+                continue
+            ev = pending[0]
+            kind = ev.WhichOneof("payload")
+            resume = False
+            if kind in ("user_tool_confirmation", "user_custom_tool_result"):
+                events = await rt.log.store.conversation(self.session_id)
+                answer = getattr(ev, kind)
+                target = (
+                    answer.tool_use_id
+                    if kind == "user_tool_confirmation"
+                    else answer.custom_tool_use_id
+                )
+                resume = target in pending_actions(events)
+            if kind != "user_message" and not resume:
+                # Nothing to run for it (system messages, outcomes, stale answers).
+                await rt.log.store.mark_processed([ev.id])
+                continue
+            session = await rt.log.store.get_session(self.session_id)
+            if ev.sequence <= self.interrupt_seq:
+                continue
+            if resume:
+                turn = Turn(rt.ctx, session, [], resume=True)
+            else:
+                turn = Turn(rt.ctx, session, [ev.id])
+            self.turn_task = asyncio.create_task(turn.run(), name=f"turn {self.session_id}")
+            try:
+                await asyncio.wait({self.turn_task})
+            finally:
+                if not self.turn_task.done():
+                    self.turn_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self.turn_task
+            exc = None if self.turn_task.cancelled() else self.turn_task.exception()
+            self.turn_task = None
+            if exc is not None:
+                log.error("turn of %s failed", self.session_id, exc_info=exc)
+                if isinstance(exc, LeaseLost):
+                    raise exc
+                await rt.log.append(
+                    self.session_id, [idle()], status="idle", turn="end", owner=rt.owner
+                )
 
 
 class Runtime:
     def __init__(
-        self, ctx: TurnContext, close_tools: Callable[[str | None], Awaitable[None]]
+        self,
+        ctx: TurnContext,
+        close_tools: Callable[[str | None], Awaitable[None]],
+        *,
+        owner: str,
+        lease: LeasePolicy | None = None,
     ) -> None:
         self.ctx = ctx
         self.log = ctx.log
+        self.owner = owner
+        self.lease = lease or LeasePolicy()
         self._close_tools = close_tools
         self._runners: dict[str, _Runner] = {}
         self._closing = False
+        self._sweeper: asyncio.Task[None] | None = None
 
     def notify(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> None:
         """Called after user events were committed."""
@@ -112,6 +196,16 @@ class Runtime:
         runner = self._runners.get(session_id)
         if runner is None:
             runner = self._runners[session_id] = _Runner(self, session_id)
+        for ev in events:
+            if ev.HasField("user_interrupt"):
+                runner.interrupt(ev.sequence)
+        runner.wake.set()
+
+    def observe(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> None:
+        """Events another replica committed: a runner here must see interrupts."""
+        runner = self._runners.get(session_id)
+        if runner is None:
+            return
         for ev in events:
             if ev.HasField("user_interrupt"):
                 runner.interrupt(ev.sequence)
@@ -130,16 +224,41 @@ class Runtime:
             await _cancel(runner.task, runner)
         await self._close_tools(session_id)
 
+    def sessions(self) -> list[str]:
+        """Sessions with a runner on this replica."""
+        return list(self._runners)
+
     async def recover(self) -> None:
-        """At start: close turns a previous process left open, resume queues."""
-        store = self.log.store
-        for sid in await store.sessions_with_status(["running", "rescheduling"]):
-            await self.log.append(sid, [idle()], status="idle", turn="end")
-        for sid in await store.sessions_with_pending_events():
-            self.notify(sid, [])
+        """At start: take over work that no live replica holds, then keep
+        looking for it (a replica may die at any time)."""
+        if not self.log.store.shared:
+            # Only this process uses the database: every lease is stale.
+            await self.log.store.clear_leases()
+        await self.sweep()
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="lease sweeper")
+
+    async def sweep(self) -> None:
+        settled = now_us() - int(self.lease.settle_seconds * 1e6)
+        for sid in await self.log.store.orphaned_sessions(settled):
+            if self._closing or sid in self._runners:
+                continue
+            log.info("taking over session %s from a replica that stopped", sid)
+            self._runners[sid] = _Runner(self, sid, orphaned=True)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.ttl_seconds / 2)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("lease sweep failed")
 
     async def close(self) -> None:
         self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         runners = list(self._runners.values())
         self._runners.clear()
         await asyncio.gather(*(_cancel(r.task, r) for r in runners), return_exceptions=True)

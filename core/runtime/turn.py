@@ -8,6 +8,7 @@ only through :class:`core.runtime.model.Model`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from core.runtime.model import (
 )
 from core.runtime.toolplan import CUSTOM, MCP, ToolPlan
 from core.services.events import EventLog
-from core.store.store import NewEvent, UsageDelta
+from core.store.store import LeaseLost, NewEvent, UsageDelta
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class TurnContext:
     tools: Callable[[str], Awaitable[ToolRunner]]
     sleep: Sleep = asyncio.sleep
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # This replica's name in turn leases (None: appends are not fenced).
+    owner: str | None = None
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -140,8 +143,7 @@ class Turn:
         self._plan = ToolPlan(session.agent, ctx.builtin_schemas)
 
     async def run(self) -> None:
-        await self._log.append(
-            self._sid,
+        await self._append(
             [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
             status="running",
             turn="start",
@@ -165,12 +167,15 @@ class Turn:
                     return
             await self._finish(idle())
         except asyncio.CancelledError:
-            await self._finish(idle())
+            # A replica that lost the lease writes nothing: the new owner ends the turn.
+            with contextlib.suppress(LeaseLost):
+                await self._finish(idle())
+            raise
+        except LeaseLost:
             raise
         except Exception:
             log.exception("turn of %s failed", self._sid)
-            await self._log.append(
-                self._sid,
+            await self._append(
                 [
                     session_error("unknown_error", "The turn failed unexpectedly.", "terminal"),
                     new_event(session_status_terminated=event_pb2.SessionStatusTerminatedEvent()),
@@ -180,7 +185,11 @@ class Turn:
             )
 
     async def _finish(self, last: NewEvent, *before: NewEvent) -> None:
-        await self._log.append(self._sid, [*before, last], status="idle", turn="end")
+        await self._append([*before, last], status="idle", turn="end")
+
+    async def _append(self, new: list[NewEvent], **changes: Any) -> None:
+        """Appends while this replica holds the session's lease (else LeaseLost)."""
+        await self._log.append(self._sid, new, owner=self._ctx.owner, **changes)
 
     # -------------------------------------------------------------- model calls
 
@@ -195,8 +204,7 @@ class Turn:
             except ModelError as e:
                 if e.transient and attempt < retry.max_retries:
                     attempt += 1
-                    await self._log.append(
-                        self._sid,
+                    await self._append(
                         [
                             session_error(e.kind, e.message, "retrying"),
                             new_event(
@@ -206,8 +214,7 @@ class Turn:
                         status="rescheduling",
                     )
                     await self._ctx.sleep(retry.delay(attempt))
-                    await self._log.append(
-                        self._sid,
+                    await self._append(
                         [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
                         status="running",
                     )
@@ -236,7 +243,7 @@ class Turn:
             ),
         )
         start = new_event(span_model_request_start=event_pb2.SpanModelRequestStartEvent())
-        await self._log.append(self._sid, [start])
+        await self._append([start])
         usage = Usage()
         calls: list[ToolCall] = []
         preview_id = ""
@@ -273,8 +280,8 @@ class Turn:
 
     async def _emit(self, event_id: str, payload: event_pb2.SessionEvent) -> None:
         field = payload.WhichOneof("payload") or ""
-        await self._log.append(
-            self._sid, [NewEvent(event_id or ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], payload)]
+        await self._append(
+            [NewEvent(event_id or ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], payload)]
         )
 
     async def _end_span(self, start_id: str, usage: Usage, is_error: bool) -> None:
@@ -289,8 +296,7 @@ class Turn:
             ),
             is_error=is_error,
         )
-        await self._log.append(
-            self._sid,
+        await self._append(
             [new_event(span_model_request_end=end)],
             usage=UsageDelta(
                 usage.input_tokens,
@@ -345,7 +351,7 @@ class Turn:
             new.append(ev)
             out.append((ev.id, call))
         if new:
-            await self._log.append(self._sid, new)
+            await self._append(new)
         return out
 
     async def _handle_calls(self, calls: list[tuple[str, ToolCall]]) -> list[str]:
@@ -417,7 +423,7 @@ class Turn:
         result = event_pb2.AgentToolResultEvent(
             tool_use_id=event_id, content=text_content(text or "(no output)"), is_error=is_error
         )
-        await self._log.append(self._sid, [new_event(agent_tool_result=result)])
+        await self._append([new_event(agent_tool_result=result)])
 
     async def _mcp_unavailable(self, event_id: str, server: str) -> None:
         result = event_pb2.AgentMcpToolResultEvent(
@@ -425,7 +431,7 @@ class Turn:
             content=text_content(f"MCP server {server!r} cannot be reached from this server."),
             is_error=True,
         )
-        await self._log.append(self._sid, [new_event(agent_mcp_tool_result=result)])
+        await self._append([new_event(agent_mcp_tool_result=result)])
 
     # ----------------------------------------------------------------- previews
 

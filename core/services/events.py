@@ -45,6 +45,7 @@ class EventLog:
         usage: UsageDelta | None = None,
         turn: str | None = None,
         mark_processed: Sequence[str] = (),
+        owner: str | None = None,
     ) -> list[event_pb2.SessionEvent]:
         """Commits and publishes. Once called it completes even if the caller is
         cancelled, so an accepted event is never half-delivered."""
@@ -60,6 +61,7 @@ class EventLog:
                     usage=usage,
                     turn=turn,
                     mark_processed=mark_processed,
+                    owner=owner,
                 )
                 self.broker.publish(session_id, stored)
                 return stored

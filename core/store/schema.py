@@ -1,4 +1,5 @@
-"""The tables. Portable SQL only: timestamps are integer microseconds since the
+"""The tables, as of the newest migration (``core/store/migrations``; a test
+proves the two agree). Portable SQL only: timestamps are integer microseconds since the
 epoch, bodies are serialized protobuf messages, and nothing depends on a
 dialect's extensions."""
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -73,6 +75,9 @@ sessions = Table(
     Column("turn_started_at", BigInteger, nullable=True),
     # sessiond.v1.Session without the columns above.
     Column("body", LargeBinary, nullable=False),
+    # The replica that runs this session's turns, until lease_expires_at (µs).
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
     Index("sessions_by_created", "created_at", "id"),
     Index("sessions_by_status", "status"),
 )
@@ -90,4 +95,11 @@ events = Table(
     Column("body", LargeBinary, nullable=False),
     UniqueConstraint("session_id", "seq", name="events_session_seq"),
     Index("events_pending", "session_id", "processed_at"),
+    # Only the few events not yet processed (a replica looks for orphaned work).
+    Index(
+        "events_unprocessed",
+        "session_id",
+        postgresql_where=text("processed_at IS NULL"),
+        sqlite_where=text("processed_at IS NULL"),
+    ),
 )

@@ -14,11 +14,12 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
-from sqlalchemy import and_, delete, event, func, insert, or_, select, update
+from sqlalchemy import and_, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from core import errors
+from core.store import migrations
 from core.store import schema as t
 from core.timeutil import now_us, to_timestamp
 
@@ -29,6 +30,13 @@ STATUS_NAMES = {
     session_pb2.SESSION_STATUS_TERMINATED: "terminated",
 }
 STATUS_VALUES = {v: k for k, v in STATUS_NAMES.items()}
+MIGRATION_LOCK = 0x5E55_10D
+# Appends on PostgreSQL notify this channel: "<session id> <first seq> <last seq>".
+EVENTS_CHANNEL = "sessiond_events"
+
+
+class LeaseLost(Exception):
+    """This replica no longer holds the session's turn lease: another took over."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        self.shared = engine.dialect.name == "postgresql"
         # SQLite has one writer at a time; queueing writers here avoids
         # "database is locked" on lock upgrades.
         self._write_lock = asyncio.Lock()
@@ -80,7 +89,10 @@ class Store:
                 cur.close()
 
         async with engine.begin() as conn:
-            await conn.run_sync(t.metadata.create_all)
+            if engine.dialect.name == "postgresql":
+                # Replicas starting together migrate one at a time.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            await conn.run_sync(migrations.upgrade)
         return cls(engine)
 
     async def close(self) -> None:
@@ -326,15 +338,6 @@ class Store:
         )
         return [_session(r) for r in rows], more
 
-    async def sessions_with_status(self, statuses: Sequence[str]) -> list[str]:
-        async with self.read() as conn:
-            rows = await conn.execute(
-                select(t.sessions.c.id).where(t.sessions.c.status.in_(statuses))
-            )
-            return [r.id for r in rows]
-
-    # ----------------------------------------------------------------- events
-
     async def append(
         self,
         session_id: str,
@@ -345,24 +348,35 @@ class Store:
         usage: UsageDelta | None = None,
         turn: str | None = None,
         mark_processed: Sequence[str] = (),
+        owner: str | None = None,
     ) -> list[event_pb2.SessionEvent]:
         """Appends events in one transaction, with the session changes they imply.
 
         ``turn`` is "start" or "end": it opens or closes the active-time clock.
-        Returns the events as stored (envelope filled).
+        With ``owner``, the append happens only while that replica holds the
+        session's turn lease (else :class:`LeaseLost`). Returns the events as
+        stored (envelope filled).
         """
         at = now_us()
         s = t.sessions
         async with self.write() as conn:
             row = (
                 await conn.execute(
-                    select(s.c.last_seq, s.c.status, s.c.archived_at, s.c.turn_started_at)
+                    select(
+                        s.c.last_seq,
+                        s.c.status,
+                        s.c.archived_at,
+                        s.c.turn_started_at,
+                        s.c.lease_owner,
+                    )
                     .where(s.c.id == session_id)
                     .with_for_update()
                 )
             ).first()
             if row is None:
                 raise errors.NotFound(f"No session with id {session_id!r}.")
+            if owner is not None and row.lease_owner != owner:
+                raise LeaseLost(session_id)
             if require_open:
                 if row.archived_at is not None:
                     raise errors.Conflict(
@@ -417,7 +431,109 @@ class Store:
                     .where(t.events.c.id.in_(list(mark_processed)))
                     .values(processed_at=at)
                 )
+            if rows and self.shared:
+                # Delivered to every replica's listener when this commits.
+                await conn.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {
+                        "channel": EVENTS_CHANNEL,
+                        "payload": f"{session_id} {row.last_seq + 1} {row.last_seq + len(rows)}",
+                    },
+                )
         return stored
+
+    # ----------------------------------------------------------------- leases
+
+    async def acquire_lease(self, session_id: str, owner: str, ttl_us: int) -> bool:
+        """Takes the session's turn lease if it is free, expired or already ours."""
+        now = now_us()
+        s = t.sessions
+        async with self.write() as conn:
+            result = await conn.execute(
+                update(s)
+                .where(
+                    s.c.id == session_id,
+                    or_(
+                        s.c.lease_owner.is_(None),
+                        s.c.lease_owner == owner,
+                        s.c.lease_expires_at < now,
+                    ),
+                )
+                .values(lease_owner=owner, lease_expires_at=now + ttl_us)
+            )
+        return bool(result.rowcount == 1)
+
+    async def renew_lease(self, session_id: str, owner: str, ttl_us: int) -> bool:
+        s = t.sessions
+        async with self.write() as conn:
+            result = await conn.execute(
+                update(s)
+                .where(s.c.id == session_id, s.c.lease_owner == owner)
+                .values(lease_expires_at=now_us() + ttl_us)
+            )
+        return bool(result.rowcount == 1)
+
+    async def release_lease(self, session_id: str, owner: str) -> None:
+        s = t.sessions
+        async with self.write() as conn:
+            await conn.execute(
+                update(s)
+                .where(s.c.id == session_id, s.c.lease_owner == owner)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+
+    async def clear_leases(self) -> None:
+        """Frees every lease: for a database that only this process uses."""
+        s = t.sessions
+        async with self.write() as conn:
+            await conn.execute(
+                update(s)
+                .where(s.c.lease_owner.is_not(None))
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+
+    async def orphaned_sessions(self, settled_before: int) -> list[str]:
+        """Sessions with work and no live lease: a turn left running, or events
+        older than ``settled_before`` that nobody processed."""
+        now = now_us()
+        s, e = t.sessions, t.events
+        free = or_(s.c.lease_owner.is_(None), s.c.lease_expires_at < now)
+        async with self.read() as conn:
+            running = await conn.execute(
+                select(s.c.id).where(s.c.status.in_(["running", "rescheduling"]), free)
+            )
+            out = [r.id for r in running]
+            waiting = await conn.execute(
+                select(e.c.session_id)
+                .where(e.c.processed_at.is_(None), e.c.created_at < settled_before)
+                .distinct()
+            )
+            candidates = [r.session_id for r in waiting if r.session_id not in out]
+            if candidates:
+                rows = await conn.execute(select(s.c.id).where(s.c.id.in_(candidates), free))
+                out.extend(r.id for r in rows)
+        return out
+
+    async def last_seqs(self, session_ids: Sequence[str]) -> dict[str, int]:
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(t.sessions.c.id, t.sessions.c.last_seq).where(
+                    t.sessions.c.id.in_(list(session_ids))
+                )
+            )
+            return {r.id: int(r.last_seq) for r in rows}
+
+    async def events_between(
+        self, session_id: str, first: int, last: int
+    ) -> list[event_pb2.SessionEvent]:
+        e = t.events
+        async with self.read() as conn:
+            rows = await conn.execute(
+                select(e)
+                .where(e.c.session_id == session_id, e.c.seq >= first, e.c.seq <= last)
+                .order_by(e.c.seq)
+            )
+            return [_event(r) for r in rows]
 
     async def mark_processed(self, event_ids: Sequence[str]) -> None:
         if not event_ids:
@@ -438,14 +554,6 @@ class Store:
                 .order_by(e.c.seq)
             )
             return [_event(r) for r in rows]
-
-    async def sessions_with_pending_events(self) -> list[str]:
-        e = t.events
-        async with self.read() as conn:
-            rows = await conn.execute(
-                select(e.c.session_id).where(e.c.processed_at.is_(None)).distinct()
-            )
-            return [r.session_id for r in rows]
 
     async def event_seq(self, session_id: str, event_id: str) -> int:
         e = t.events
