@@ -9,6 +9,7 @@ grpc.aio; an in-process implementation can stand in with no socket.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -42,38 +43,126 @@ class Core(Protocol):
     async def close(self) -> None: ...
 
 
+# Methods that change nothing: safe to try on another core whatever happened.
+_READ_ONLY = ("Get", "List", "Retrieve", "Stream")
+# How long a core that refused a connection is passed over.
+DOWN_SECONDS = 1.0
+
+
+def _never_reached(err: grpc.aio.AioRpcError) -> bool:
+    """The call failed before it reached the core (so trying another is safe)."""
+    if err.code() != grpc.StatusCode.UNAVAILABLE:
+        return False
+    details = (err.details() or "").lower()
+    return "failed to connect" in details or "connection refused" in details
+
+
+class _Backend:
+    """One core: its channel and stubs."""
+
+    def __init__(self, target: str) -> None:
+        from grpc_health.v1 import health_pb2_grpc
+
+        self.target = target
+        self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self.stubs = {
+            "agents": agent_pb2_grpc.AgentServiceStub(self.channel),
+            "environments": environment_pb2_grpc.EnvironmentServiceStub(self.channel),
+            "sessions": session_pb2_grpc.SessionServiceStub(self.channel),
+            "events": event_pb2_grpc.EventServiceStub(self.channel),
+            "health": health_pb2_grpc.HealthStub(self.channel),
+        }
+        self.down_until = 0.0
+
+
+class _Pool:
+    """Spreads calls over the cores in turn, passing over one that is down."""
+
+    def __init__(self, targets: list[str]) -> None:
+        self.backends = [_Backend(t) for t in targets]
+        self._next = 0
+
+    def order(self) -> list[_Backend]:
+        """Every core once, starting with the next in turn; cores that are up first."""
+        n = len(self.backends)
+        start = self._next
+        self._next = (start + 1) % n
+        ring = [self.backends[(start + i) % n] for i in range(n)]
+        now = time.monotonic()
+        return [b for b in ring if b.down_until <= now] + [b for b in ring if b.down_until > now]
+
+    def failed(self, backend: _Backend, err: grpc.aio.AioRpcError) -> None:
+        if err.code() == grpc.StatusCode.UNAVAILABLE:
+            backend.down_until = time.monotonic() + DOWN_SECONDS
+
+
 class _Unary:
-    def __init__(self, call: Any) -> None:
-        self._call = call
+    def __init__(self, pool: _Pool, service: str, method: str) -> None:
+        self._pool = pool
+        self._service = service
+        self._method = method
+        self._retry_any = method.startswith(_READ_ONLY)
 
     async def __call__(self, request: Any) -> Any:
-        try:
-            return await self._call(request)
-        except grpc.aio.AioRpcError as e:
-            raise CoreError(e.code(), e.details() or "") from None
+        last: grpc.aio.AioRpcError | None = None
+        for backend in self._pool.order():
+            try:
+                return await getattr(backend.stubs[self._service], self._method)(request)
+            except grpc.aio.AioRpcError as e:
+                self._pool.failed(backend, e)
+                last = e
+                if e.code() == grpc.StatusCode.UNAVAILABLE and (
+                    self._retry_any or _never_reached(e)
+                ):
+                    continue
+                break
+        assert last is not None
+        raise CoreError(last.code(), last.details() or "") from None
 
 
 class StreamCall:
     """A server stream: ``await opened()``, then iterate; ``aclose()`` ends it.
 
-    ``opened()`` returns once the core has attached the stream (every event
-    committed afterwards will be delivered), or raises CoreError.
+    ``opened()`` returns once a core has attached the stream (every event
+    committed afterwards will be delivered), or raises CoreError. A core that
+    cannot be reached is passed over for the next.
     """
 
-    def __init__(self, call: Any) -> None:
-        self._call = call
+    def __init__(self, pool: _Pool, method: str, request: Any) -> None:
+        self._pool = pool
+        self._method = method
+        self._request = request
+        self._call: Any = None
+        self._closed = False
 
     async def opened(self) -> None:
-        await self._call.initial_metadata()
-        if self._call.done():
-            code = await self._call.code()
-            if code != grpc.StatusCode.OK:
-                raise CoreError(code, await self._call.details() or "")
+        last: CoreError | None = None
+        for backend in self._pool.order():
+            if self._closed:
+                break
+            call = getattr(backend.stubs["events"], self._method)(self._request)
+            self._call = call
+            try:
+                await call.initial_metadata()
+            except grpc.aio.AioRpcError:
+                pass
+            if not call.done():
+                return
+            code = await call.code()
+            if code == grpc.StatusCode.OK:
+                return
+            last = CoreError(code, await call.details() or "")
+            if code != grpc.StatusCode.UNAVAILABLE:
+                raise last
+            backend.down_until = time.monotonic() + DOWN_SECONDS
+        raise last or CoreError(grpc.StatusCode.CANCELLED, "stream closed")
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Any]:
+        if self._call is None:
+            await self.opened()
         try:
             async for item in self._call:
                 yield item
@@ -83,47 +172,65 @@ class StreamCall:
             self._call.cancel()
 
     async def aclose(self) -> None:
-        self._call.cancel()
+        self._closed = True
+        if self._call is not None:
+            self._call.cancel()
 
 
 class _Streaming:
-    def __init__(self, call: Any) -> None:
-        self._call = call
+    def __init__(self, pool: _Pool, method: str) -> None:
+        self._pool = pool
+        self._method = method
 
     def __call__(self, request: Any) -> StreamCall:
-        return StreamCall(self._call(request))
+        return StreamCall(self._pool, self._method, request)
 
 
-class _Stub:
-    """Wraps a generated stub so that its errors become CoreError."""
+class _Service:
+    """One service across the pool, with the generated stub's method names."""
 
-    def __init__(self, stub: Any) -> None:
-        for name, value in vars(stub).items():
-            wrapper = _Streaming(value) if name.startswith("Stream") else _Unary(value)
+    def __init__(self, pool: _Pool, service: str) -> None:
+        stub = pool.backends[0].stubs[service]
+        for name in vars(stub):
+            wrapper = (
+                _Streaming(pool, name) if name.startswith("Stream") else _Unary(pool, service, name)
+            )
             setattr(self, name, wrapper)
 
 
 class GrpcCore:
-    """The core across a grpc.aio channel."""
+    """One or several cores across grpc.aio channels (``"a:1,b:2"``).
 
-    def __init__(self, target: str) -> None:
-        self._channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
-        self.agents = _Stub(agent_pb2_grpc.AgentServiceStub(self._channel))
-        self.environments = _Stub(environment_pb2_grpc.EnvironmentServiceStub(self._channel))
-        self.sessions = _Stub(session_pb2_grpc.SessionServiceStub(self._channel))
-        self.events = _Stub(event_pb2_grpc.EventServiceStub(self._channel))
-        from grpc_health.v1 import health_pb2, health_pb2_grpc
+    Calls go to the cores in turn. A core that cannot be reached is passed
+    over for a second; a call that changes something is tried on another core
+    only when it never reached the first, so it never takes effect twice.
+    """
 
-        self._health = health_pb2_grpc.HealthStub(self._channel)
+    def __init__(self, targets: str) -> None:
+        names = [t.strip() for t in targets.split(",") if t.strip()]
+        if not names:
+            raise ValueError("no core address given")
+        self._pool = _Pool(names)
+        self.agents = _Service(self._pool, "agents")
+        self.environments = _Service(self._pool, "environments")
+        self.sessions = _Service(self._pool, "sessions")
+        self.events = _Service(self._pool, "events")
+        from grpc_health.v1 import health_pb2
+
         self._health_request = health_pb2.HealthCheckRequest()
         self._serving = health_pb2.HealthCheckResponse.SERVING
 
     async def ready(self) -> bool:
-        try:
-            reply = await self._health.Check(self._health_request, timeout=2)
-        except grpc.aio.AioRpcError:
-            return False
-        return bool(reply.status == self._serving)
+        """Whether at least one core serves."""
+        for backend in self._pool.backends:
+            try:
+                reply = await backend.stubs["health"].Check(self._health_request, timeout=2)
+            except grpc.aio.AioRpcError:
+                continue
+            if reply.status == self._serving:
+                return True
+        return False
 
     async def close(self) -> None:
-        await self._channel.close()
+        for backend in self._pool.backends:
+            await backend.channel.close()
