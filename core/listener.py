@@ -1,5 +1,9 @@
 """Live events from other replicas, through PostgreSQL's LISTEN/NOTIFY.
 
+Previews (the start/delta frames of a message the model is still writing) are
+not stored: they travel in notifications of their own on
+``sessiond_previews``, best effort, since the final event carries the content.
+
 Every append on PostgreSQL notifies ``sessiond_events`` with the session and
 the sequence range it committed. The listener reads those events from the
 table and hands them to this replica's streams and runners. A notification
@@ -11,12 +15,16 @@ and at once after the listening connection is re-established.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
+import secrets
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
+from google.protobuf.message import DecodeError
 from sessiond.v1 import event_pb2
 from sqlalchemy.engine import make_url
 
@@ -26,6 +34,11 @@ from core.store.store import EVENTS_CHANNEL, Store
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+PREVIEWS_CHANNEL = "sessiond_previews"
+# Previews waiting to be relayed; more are dropped (the final event follows).
+MAX_RELAY_QUEUE = 4096
+# A notification's payload must stay under PostgreSQL's 8000 bytes.
+MAX_PAYLOAD = 7900
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
@@ -59,12 +72,16 @@ class Listener:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._conn: Any = None
+        self._tag = secrets.token_hex(6)
+        self._relay: deque[str] = deque()
+        self._relay_wake = asyncio.Event()
 
     async def start(self) -> None:
         await self._connect()
         self._tasks = [
             asyncio.create_task(self._deliver_forever(), name="listener deliver"),
             asyncio.create_task(self._watch_forever(), name="listener watch"),
+            asyncio.create_task(self._relay_forever(), name="listener relay"),
         ]
 
     async def close(self) -> None:
@@ -80,6 +97,7 @@ class Listener:
     async def _connect(self) -> None:
         conn = await asyncpg.connect(self._dsn)
         await conn.add_listener(EVENTS_CHANNEL, self._notified)
+        await conn.add_listener(PREVIEWS_CHANNEL, self._previewed)
         self._conn = conn
 
     async def _disconnect(self) -> None:
@@ -166,3 +184,47 @@ class Listener:
             self._seen[session_id] = seen
             self._broker.publish(session_id, events)
             self._on_events(session_id, events)
+
+    # -------------------------------------------------------------- previews
+
+    def relay_preview(
+        self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse
+    ) -> None:
+        """Sends a preview to the other replicas' streams (never waits)."""
+        body = base64.b64encode(item.SerializeToString()).decode()
+        payload = f"{self._tag} {session_id} {event_type} {body}"
+        if len(payload) > MAX_PAYLOAD or len(self._relay) >= MAX_RELAY_QUEUE:
+            return
+        self._relay.append(payload)
+        self._relay_wake.set()
+
+    async def _relay_forever(self) -> None:
+        while True:
+            await self._relay_wake.wait()
+            self._relay_wake.clear()
+            batch = list(self._relay)
+            self._relay.clear()
+            conn = self._conn
+            if not batch or conn is None or conn.is_closed():
+                continue
+            try:
+                # One round trip; notifications of one statement arrive in order.
+                await conn.execute(
+                    "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i)"
+                    " ORDER BY i",
+                    PREVIEWS_CHANNEL,
+                    batch,
+                )
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                log.warning("could not relay previews (%s)", e)
+
+    def _previewed(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            tag, session_id, event_type, body = payload.split(" ", 3)
+            if tag == self._tag or self._broker.subscriber_count(session_id) == 0:
+                return
+            item = event_pb2.StreamEventsResponse.FromString(base64.b64decode(body))
+        except (ValueError, DecodeError):
+            log.warning("ignored a malformed preview notification")
+            return
+        self._broker.publish_preview(session_id, event_type, item)

@@ -85,6 +85,7 @@ class CoreServer:
                 self.runtime.sessions,
                 self.runtime.observe,
             )
+            self.log.relay = self.listener.relay_preview
         self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)

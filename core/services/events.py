@@ -27,6 +27,8 @@ class EventLog:
         self.broker = broker
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._pending: set[asyncio.Task[list[event_pb2.SessionEvent]]] = set()
+        # Hands previews to other replicas (set when several share the database).
+        self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
 
     def _lock(self, session_id: str) -> asyncio.Lock:
         lock = self._locks.get(session_id)
@@ -75,6 +77,8 @@ class EventLog:
         self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse
     ) -> None:
         self.broker.publish_preview(session_id, event_type, item)
+        if self.relay is not None:
+            self.relay(session_id, event_type, item)
 
     async def drain(self) -> None:
         """Waits for appends in flight (shutdown)."""

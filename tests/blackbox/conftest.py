@@ -9,18 +9,32 @@ import httpx2
 import pytest
 from anthropic import AsyncAnthropic
 
+from .cluster import PG_ENV, Cluster, pg_url, start_cluster
 from .helpers import Server, key_accepted, printed_key_candidates, start_server
 
 KEY = "sk-blackbox-0123456789abcdef"
 
 
-@pytest.fixture(scope="session")
-async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    """One `sessiond serve --api-key KEY` for the whole suite; it must exit 0 on SIGTERM."""
-    base = tmp_path_factory.mktemp("sessiond")
-    srv = await start_server(base / "data", api_key=KEY, log_dir=base / "logs")
+@pytest.fixture(scope="session", params=["serve", "replicas"])
+async def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """The suite runs twice: against one `sessiond serve --api-key KEY` (SQLite),
+    and against two `sessiond core` replicas on PostgreSQL behind two edges.
+    Every process must exit 0 on SIGTERM."""
+    base = tmp_path_factory.mktemp(request.param)
+    srv: Server | Cluster
+    if request.param == "serve":
+        srv = await start_server(base / "data", api_key=KEY, log_dir=base / "logs")
+    else:
+        url = pg_url()
+        if url is None:
+            pytest.skip(
+                f"no PostgreSQL for the replica suite ({PG_ENV} unset; scripts/test.sh sets it)"
+            )
+        srv = await start_cluster(url, base / "data", api_key=KEY, log_dir=base / "logs")
     try:
-        yield srv
+        yield srv  # type: ignore[misc]
     finally:
         rc = await srv.stop()
         assert rc == 0, f"sessiond exited with {rc} on SIGTERM (want 0)\n{srv.describe()}"

@@ -307,6 +307,65 @@ async def _drain_stdout(proc: asyncio.subprocess.Process, sink: list[str]) -> No
         sink.append(line.decode(errors="replace"))
 
 
+async def wait_listening(
+    proc: asyncio.subprocess.Process,
+    output: list[str],
+    describe: Callable[[], str],
+    what: str = "sessiond",
+) -> str:
+    """Reads the child's stdout into ``output`` until a ``listening`` line
+    (30 s at most), returns it and keeps draining in the background.
+
+    Raises ``PortTaken`` when the child exited because an address was in use."""
+    assert proc.stdout is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_DEADLINE
+    while True:
+        remaining = deadline - loop.time()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            line = await asyncio.wait_for(proc.stdout.readline(), remaining)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise AssertionError(
+                f"{what} printed no 'listening' line within {START_DEADLINE}s\n{describe()}"
+            ) from None
+        if not line:
+            rc = await proc.wait()
+            text = describe()
+            if "address already in use" in text.lower():
+                raise PortTaken(text)
+            raise AssertionError(f"{what} exited with {rc} before printing 'listening'\n{text}")
+        decoded = line.decode(errors="replace")
+        output.append(decoded)
+        if "listening" in decoded:
+            return decoded
+
+
+class PortTaken(Exception):
+    """A port picked for a child was taken meanwhile."""
+
+
+async def spawn(
+    cmd: Sequence[str], stderr_path: Path, env: Mapping[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """Starts a child in the repository with our environment minus SESSIOND_*/ANTHROPIC_*."""
+    await asyncio.to_thread(stderr_path.parent.mkdir, parents=True, exist_ok=True)
+    err = await asyncio.to_thread(open, stderr_path, "wb")
+    try:
+        return await asyncio.create_subprocess_exec(
+            *cmd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=err,
+            cwd=str(ROOT),
+            env={**_child_env(), **(env or {})},
+        )
+    finally:
+        err.close()
+
+
 async def start_server(
     data_dir: Path,
     *,
@@ -314,12 +373,12 @@ async def start_server(
     log_dir: Path,
     backend: str = "offline",
     env: Mapping[str, str] | None = None,
+    db: str | None = None,
 ) -> Server:
     """Start `sessiond serve` and wait (30 s at most) for its `listening` line.
 
     ``env`` adds to the child's environment (which never inherits SESSIOND_* or
     ANTHROPIC_* from ours)."""
-    last: Server | None = None
     for attempt in range(3):
         hp, gp = free_ports(2)
         cmd = [
@@ -331,19 +390,10 @@ async def start_server(
         ]  # fmt: skip
         if api_key is not None:
             cmd += ["--api-key", api_key]
-        await asyncio.to_thread(log_dir.mkdir, parents=True, exist_ok=True)
+        if db is not None:
+            cmd += ["--db", db]
         stderr_path = log_dir / f"sessiond-{hp}.stderr"
-        err = await asyncio.to_thread(open, stderr_path, "wb")
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *cmd,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=err,
-                cwd=str(ROOT),
-                env={**_child_env(), **(env or {})},
-            )
-        finally:
-            err.close()
+        proc = await spawn(cmd, stderr_path, env)
         srv = Server(
             proc=proc,
             base_url=f"http://127.0.0.1:{hp}",
@@ -353,39 +403,15 @@ async def start_server(
             stderr_path=stderr_path,
             key=api_key,
         )
-        assert proc.stdout is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + START_DEADLINE
-        while True:
-            remaining = deadline - loop.time()
-            try:
-                if remaining <= 0:
-                    raise TimeoutError
-                line = await asyncio.wait_for(proc.stdout.readline(), remaining)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-                raise AssertionError(
-                    f"sessiond printed no 'listening' line within {START_DEADLINE}s\n"
-                    f"{srv.describe()}"
-                ) from None
-            if not line:
-                rc = await proc.wait()
-                last = srv
-                text = srv.describe()
-                if "address already in use" in text.lower() and attempt < 2:
-                    break  # a port picked for us was taken meanwhile: pick others
-                raise AssertionError(
-                    f"sessiond exited with {rc} before printing 'listening'\n{text}"
-                )
-            decoded = line.decode(errors="replace")
-            srv.output.append(decoded)
-            if "listening" in decoded:
-                srv.listening_line = decoded
-                srv._drain = asyncio.create_task(_drain_stdout(proc, srv.output))
-                return srv
-    assert last is not None
-    raise AssertionError(f"sessiond could not bind its ports\n{last.describe()}")
+        try:
+            srv.listening_line = await wait_listening(proc, srv.output, srv.describe)
+        except PortTaken:
+            if attempt < 2:
+                continue
+            raise AssertionError(f"sessiond could not bind its ports\n{srv.describe()}") from None
+        srv._drain = asyncio.create_task(_drain_stdout(proc, srv.output))
+        return srv
+    raise AssertionError("unreachable")
 
 
 async def key_accepted(srv: Server, key: str) -> bool:

@@ -24,6 +24,7 @@ from anthropic import AsyncAnthropic, omit
 from anthropic.types.beta import BetaManagedAgentsSession
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 
+from tests.blackbox.cluster import Cluster, pg_url, start_cluster
 from tests.blackbox.helpers import Server, start_server
 from tests.fixtures.messages_server import (
     HttpError,
@@ -52,15 +53,17 @@ LOOKUP: dict[str, Any] = {
 # --------------------------------------------------------------------------- the server process
 
 
+FAST_RETRIES = {"SESSIOND_RETRY_BASE_SECONDS": "0.01", "SESSIOND_MAX_RETRIES": "2"}
+
+
 async def start_serve(data_dir: Path, *, backend: str, env: dict[str, str] | None = None) -> Server:
     """`sessiond serve` with fast retries, through the shared black-box harness."""
-    fast = {"SESSIOND_RETRY_BASE_SECONDS": "0.01", "SESSIOND_MAX_RETRIES": "2"}
     return await start_server(
         data_dir,
         api_key=KEY,
         log_dir=data_dir.parent / "logs",
         backend=backend,
-        env={**fast, **(env or {})},
+        env={**FAST_RETRIES, **(env or {})},
     )
 
 
@@ -255,9 +258,22 @@ def tool_line(name: str, tool_input: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- offline fixtures
 
 
-@pytest.fixture(scope="module")
-async def offline(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    srv = await start_serve(tmp_path_factory.mktemp("runtime-offline") / "data", backend="offline")
+@pytest.fixture(scope="module", params=["serve", "replicas"])
+async def offline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """The offline runtime suite runs against `serve` and against two replicas."""
+    base = tmp_path_factory.mktemp(f"runtime-offline-{request.param}")
+    srv: Server | Cluster
+    if request.param == "serve":
+        srv = await start_serve(base / "data", backend="offline")
+    else:
+        url = pg_url()
+        if url is None:
+            pytest.skip("no PostgreSQL for the replica suite (scripts/test.sh starts one)")
+        srv = await start_cluster(
+            url, base / "data", api_key=KEY, log_dir=base / "logs", env=FAST_RETRIES
+        )
     try:
         yield srv
     finally:

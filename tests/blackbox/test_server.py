@@ -11,6 +11,8 @@ from .helpers import Server, collect, key_accepted, start_server, user_message
 
 
 async def test_listening_line_names_both_addresses(server: Server) -> None:
+    if not isinstance(server, Server):
+        pytest.skip("`serve` prints one line with both addresses")
     line = server.listening_line
     assert "listening" in line
     assert server.http_addr in line, line
