@@ -1,0 +1,232 @@
+"""Several replicas on one PostgreSQL: any edge serves any stream, exactly one
+core runs a session's turn, and a core killed mid-turn loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from anthropic import AsyncAnthropic
+
+from .cluster import Cluster, fetch, pg_url, start_cluster
+from .helpers import BETA, read_sse_frames, user_message
+
+KEY = "sk-replicas-0123456789abcdef"
+DEADLINE = 30.0
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    url = pg_url()
+    if url is None:
+        pytest.skip("no PostgreSQL for the replica suite (scripts/test.sh starts one)")
+    c = await start_cluster(url, tmp_path / "data", api_key=KEY, log_dir=tmp_path / "logs")
+    try:
+        yield c
+    finally:
+        rc = await c.stop()
+        assert rc == 0, f"a replica exited with {rc} on SIGTERM\n{c.describe()}"
+
+
+def edge_client(c: Cluster, i: int) -> AsyncAnthropic:
+    return AsyncAnthropic(base_url=f"http://{c.edges[i].address}", api_key=KEY, max_retries=0)
+
+
+def edge_http(c: Cluster, i: int) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(
+        base_url=f"http://{c.edges[i].address}",
+        headers={"x-api-key": KEY, "anthropic-beta": BETA},
+        timeout=30.0,
+    )
+
+
+async def new_session(client: AsyncAnthropic) -> str:
+    agent = await client.beta.agents.create(model="claude-sonnet-4-5", name="replicas")
+    env = await client.beta.environments.create(name="replicas")
+    return (await client.beta.sessions.create(agent=agent.id, environment_id=env.id)).id
+
+
+async def history(client: AsyncAnthropic, session_id: str) -> list[Any]:
+    return [e async for e in client.beta.sessions.events.list(session_id, limit=100, order="asc")]
+
+
+class Follower:
+    """Reads a session's SSE stream through the edges in turn, resuming with
+    Last-Event-ID whenever the stream breaks (its core may be killed)."""
+
+    def __init__(self, c: Cluster, session_id: str) -> None:
+        self.cluster = c
+        self.session_id = session_id
+        self.events: list[dict[str, Any]] = []
+        self.reconnects = 0
+        self.attached = asyncio.Event()
+        self.changed = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        edge = 0
+        while True:
+            headers = {"accept": "text/event-stream"}
+            if self.events:
+                headers["last-event-id"] = self.events[-1]["id"]
+            try:
+                async with (
+                    edge_http(self.cluster, edge) as h,
+                    h.stream(
+                        "GET", f"/v1/sessions/{self.session_id}/events/stream", headers=headers
+                    ) as resp,
+                ):
+                    if resp.status_code == 200:
+                        self.attached.set()
+                        async for frame in read_sse_frames(resp):
+                            if frame.event in (None, "ping") or frame.data is None:
+                                continue
+                            data = json.loads(frame.data)
+                            if "id" in data and data.get("type") == frame.event:
+                                self.events.append(data)
+                                self.changed.set()
+            except (httpx2.HTTPError, OSError):
+                pass
+            self.reconnects += 1
+            edge = (edge + 1) % len(self.cluster.edges)
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events]
+
+    async def wait_for(self, predicate: Any, what: str, within: float = DEADLINE) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not predicate(self):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"never saw {what}; got {self.types()}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def close(self) -> None:
+        self.task.cancel()
+        try:
+            await self.task
+        except asyncio.CancelledError:
+            pass
+
+
+async def test_a_stream_through_one_edge_sees_a_turn_sent_through_the_other(
+    cluster: Cluster,
+) -> None:
+    async with edge_client(cluster, 0) as a, edge_client(cluster, 1) as b:
+        sid = await new_session(a)
+        async with await a.beta.sessions.events.stream(sid) as stream:
+            sent = await b.beta.sessions.events.send(
+                sid, events=[user_message("/say across\n/say the replicas")]
+            )
+            seen: list[Any] = []
+            async with asyncio.timeout(DEADLINE):
+                async for ev in stream:
+                    seen.append(ev)
+                    if ev.type == "session.status_idle":
+                        break
+        assert seen[0].id == sent.data[0].id
+        texts = [c.text for e in seen if e.type == "agent.message" for c in e.content]
+        assert texts[:2] == ["across", "the replicas"], texts
+        assert [e.id for e in seen] == [e.id for e in await history(b, sid)]
+
+
+async def test_each_turn_runs_once_when_messages_arrive_through_both_edges(
+    cluster: Cluster,
+) -> None:
+    async with edge_client(cluster, 0) as a, edge_client(cluster, 1) as b:
+        sid = await new_session(a)
+        follower = Follower(cluster, sid)
+        try:
+            await asyncio.wait_for(follower.attached.wait(), DEADLINE)
+            n = 8
+            await asyncio.gather(
+                *(
+                    (a if i % 2 else b).beta.sessions.events.send(
+                        sid, events=[user_message(f"message {i}")]
+                    )
+                    for i in range(n)
+                )
+            )
+            await follower.wait_for(
+                lambda f: (
+                    f.types().count("session.status_idle") >= n
+                    and f.types()[-1] == "session.status_idle"
+                ),
+                f"{n} finished turns",
+            )
+        finally:
+            await follower.close()
+        events = await history(a, sid)
+    kinds = [e.type for e in events]
+    assert kinds.count("agent.message") == n, kinds
+    # Turns never overlap: running and idle strictly alternate.
+    states = [k for k in kinds if k in ("session.status_running", "session.status_idle")]
+    assert states == ["session.status_running", "session.status_idle"] * n, states
+    replies = sorted(
+        c.text for e in events if e.type == "agent.message" for c in e.content if c.type == "text"
+    )
+    assert all(any(f"message {i}" in r for r in replies) for i in range(n)), replies
+
+
+async def test_a_core_killed_mid_turn_loses_nothing_and_the_session_settles(
+    cluster: Cluster,
+) -> None:
+    async with cluster.client() as client:
+        sid = await new_session(client)
+        follower = Follower(cluster, sid)
+        try:
+            await asyncio.wait_for(follower.attached.wait(), DEADLINE)
+            sent = await client.beta.sessions.events.send(
+                sid, events=[user_message("/say before the crash\n/sleep 30\n/say never")]
+            )
+            acknowledged = [e.id for e in sent.data]
+            await follower.wait_for(
+                lambda f: "agent.message" in f.types(), "the turn's first message"
+            )
+            rows = await fetch(
+                cluster.db_url, "SELECT lease_owner, status FROM sessions WHERE id = $1", sid
+            )
+            assert rows and rows[0]["status"] == "running", rows
+            victim = cluster.core_of(rows[0]["lease_owner"])
+            victim.proc.kill()
+            await victim.proc.wait()
+
+            # The other replica takes the session over once the lease expires.
+            await follower.wait_for(
+                lambda f: f.types()[-1:] == ["session.status_idle"], "the session going idle"
+            )
+            assert "session.error" in follower.types(), follower.types()
+            session = await client.beta.sessions.retrieve(sid)
+            assert session.status == "idle"
+
+            # The session goes on working on the surviving replica.
+            more = await client.beta.sessions.events.send(
+                sid, events=[user_message("after the crash")]
+            )
+            acknowledged += [e.id for e in more.data]
+            await follower.wait_for(
+                lambda f: f.types().count("session.status_idle") == 2, "the next turn"
+            )
+        finally:
+            await follower.close()
+        events = await history(client, sid)
+    ids = [e.id for e in events]
+    assert len(ids) == len(set(ids)), "an event is listed twice"
+    missing = [i for i in acknowledged if i not in ids]
+    assert not missing, f"acknowledged events lost: {missing}"
+    assert [e["id"] for e in follower.events] == ids, "the resumed stream differs from the list"
+    kinds = [e.type for e in events]
+    assert "never" not in json.dumps(
+        [e.model_dump(mode="json") for e in events if e.type == "agent.message"]
+    )
+    assert kinds.count("session.status_idle") == 2, kinds
