@@ -204,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic narrates every start; only its warnings matter here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         asyncio.run(run(args))
     except KeyboardInterrupt:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up everything the checks need, then runs them all: buf lint, ruff,
-# mypy and the test suite.
+# Sets up everything the checks need (the venv, buf, a PostgreSQL server on
+# loopback), then runs them all: buf lint, ruff, mypy and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
@@ -14,5 +14,10 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy core edge cli
+echo "== postgresql"
+# The black-box suite also runs against two replicas on this server.
+SESSIOND_TEST_PG="$(bash scripts/postgres.sh start)"
+export SESSIOND_TEST_PG
+echo "$SESSIOND_TEST_PG"
 echo "== pytest"
 .venv/bin/pytest -q "$@"
