@@ -141,6 +141,7 @@ class Turn:
         self._trigger_ids = trigger_ids
         self._resume = resume
         self._plan = ToolPlan(session.agent, ctx.builtin_schemas)
+        self._inflight: list[asyncio.Future[Any]] = []
 
     async def run(self) -> None:
         await self._append(
@@ -148,6 +149,7 @@ class Turn:
             status="running",
             turn="start",
             mark_processed=self._trigger_ids,
+            wait=False,
         )
         try:
             if self._resume:
@@ -187,9 +189,23 @@ class Turn:
     async def _finish(self, last: NewEvent, *before: NewEvent) -> None:
         await self._append([*before, last], status="idle", turn="end")
 
-    async def _append(self, new: list[NewEvent], **changes: Any) -> None:
-        """Appends while this replica holds the session's lease (else LeaseLost)."""
-        await self._log.append(self._sid, new, owner=self._ctx.owner, **changes)
+    async def _append(self, new: list[NewEvent], *, wait: bool = True, **changes: Any) -> None:
+        """Appends while this replica holds the session's lease (else LeaseLost).
+
+        With ``wait=False`` the append is pipelined: the turn goes on while it
+        commits (in order, possibly in one transaction with the next ones).
+        The next waiting append, or a read of the store, waits for it first.
+        """
+        future = self._log.submit(self._sid, new, owner=self._ctx.owner, **changes)
+        self._inflight.append(future)
+        if wait:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Waits until every append of this turn is committed; raises the first failure."""
+        inflight, self._inflight = self._inflight, []
+        for future in inflight:
+            await asyncio.shield(future)
 
     # -------------------------------------------------------------- model calls
 
@@ -228,6 +244,7 @@ class Turn:
                 return None
 
     async def _model_request(self) -> list[tuple[str, ToolCall]]:
+        await self._flush()
         events = await self._log.store.conversation(self._sid)
         agent = self._session.agent
         request = ModelRequest(
@@ -243,7 +260,7 @@ class Turn:
             ),
         )
         start = new_event(span_model_request_start=event_pb2.SpanModelRequestStartEvent())
-        await self._append([start])
+        await self._append([start], wait=False)
         usage = Usage()
         calls: list[ToolCall] = []
         preview_id = ""
@@ -281,7 +298,8 @@ class Turn:
     async def _emit(self, event_id: str, payload: event_pb2.SessionEvent) -> None:
         field = payload.WhichOneof("payload") or ""
         await self._append(
-            [NewEvent(event_id or ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], payload)]
+            [NewEvent(event_id or ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], payload)],
+            wait=False,
         )
 
     async def _end_span(self, start_id: str, usage: Usage, is_error: bool) -> None:
@@ -304,6 +322,7 @@ class Turn:
                 usage.cache_creation_input_tokens,
                 usage.cache_read_input_tokens,
             ),
+            wait=False,
         )
 
     # --------------------------------------------------------------- tool calls
@@ -377,6 +396,7 @@ class Turn:
     async def _apply_answers(self) -> list[str]:
         """Applies queued confirmations and custom results; returns what still waits."""
         store = self._log.store
+        await self._flush()
         events = await store.conversation(self._sid)
         waiting = set(pending_actions(events))
         by_id = {e.id: e for e in events}
@@ -423,7 +443,7 @@ class Turn:
         result = event_pb2.AgentToolResultEvent(
             tool_use_id=event_id, content=text_content(text or "(no output)"), is_error=is_error
         )
-        await self._append([new_event(agent_tool_result=result)])
+        await self._append([new_event(agent_tool_result=result)], wait=False)
 
     async def _mcp_unavailable(self, event_id: str, server: str) -> None:
         result = event_pb2.AgentMcpToolResultEvent(
@@ -431,7 +451,7 @@ class Turn:
             content=text_content(f"MCP server {server!r} cannot be reached from this server."),
             is_error=True,
         )
-        await self._append([new_event(agent_mcp_tool_result=result)])
+        await self._append([new_event(agent_mcp_tool_result=result)], wait=False)
 
     # ----------------------------------------------------------------- previews
 

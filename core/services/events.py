@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import weakref
+import contextlib
+import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -12,32 +16,41 @@ from core import errors
 from core.eventtypes import DELTA_TYPES, FIELD_BY_TYPE
 from core.fanout import Broker, StreamClosed, SubscriberLagged
 from core.services.common import decode_page, encode_page, page_size, ts_or_none
-from core.store.store import NewEvent, Store, UsageDelta
+from core.store.store import Append, NewEvent, Store, UsageDelta
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 REPLAY_BATCH = 500
 
 
+# Appends committed together at most (one transaction).
+MAX_GROUP = 256
+
+
+@dataclass(eq=False)
+class _Job:
+    append: Append
+    future: asyncio.Future[list[event_pb2.SessionEvent]]
+
+
 class EventLog:
-    """Appends are serialized per session and published after commit, in order."""
+    """The one writer of events: appends are queued, committed in groups (one
+    transaction for whatever is waiting, across sessions) and published after
+    commit. Appends of one session commit and publish in the order submitted.
+    """
 
     def __init__(self, store: Store, broker: Broker) -> None:
         self.store = store
         self.broker = broker
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._pending: set[asyncio.Task[list[event_pb2.SessionEvent]]] = set()
+        self._queue: deque[_Job] = deque()
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
         # Hands previews to other replicas (set when several share the database).
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
 
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        lock = self._locks.get(session_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[session_id] = lock
-        return lock
-
-    async def append(
+    def submit(
         self,
         session_id: str,
         new: Sequence[NewEvent],
@@ -48,30 +61,71 @@ class EventLog:
         turn: str | None = None,
         mark_processed: Sequence[str] = (),
         owner: str | None = None,
+    ) -> asyncio.Future[list[event_pb2.SessionEvent]]:
+        """Queues an append. The future resolves once it is committed and
+        published; the append happens whether or not anyone awaits it."""
+        job = _Job(
+            Append(
+                session_id,
+                list(new),
+                require_open,
+                status,
+                usage,
+                turn,
+                tuple(mark_processed),
+                owner,
+            ),
+            asyncio.get_running_loop().create_future(),
+        )
+        self._queue.append(job)
+        self._wake.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_forever(), name="event writer")
+        return job.future
+
+    async def append(
+        self,
+        session_id: str,
+        new: Sequence[NewEvent],
+        **changes: Any,
     ) -> list[event_pb2.SessionEvent]:
         """Commits and publishes. Once called it completes even if the caller is
         cancelled, so an accepted event is never half-delivered."""
-        lock = self._lock(session_id)
+        return await asyncio.shield(self.submit(session_id, new, **changes))
 
-        async def run() -> list[event_pb2.SessionEvent]:
-            async with lock:
-                stored = await self.store.append(
-                    session_id,
-                    new,
-                    require_open=require_open,
-                    status=status,
-                    usage=usage,
-                    turn=turn,
-                    mark_processed=mark_processed,
-                    owner=owner,
-                )
-                self.broker.publish(session_id, stored)
-                return stored
+    async def _write_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                n = min(len(self._queue), MAX_GROUP)
+                jobs = [self._queue.popleft() for _ in range(n)]
+                await self._commit(jobs)
 
-        task = asyncio.ensure_future(run())
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-        return await asyncio.shield(task)
+    async def _commit(self, jobs: list[_Job]) -> None:
+        results: list[list[event_pb2.SessionEvent] | Exception]
+        try:
+            results = await self.store.append_batch([j.append for j in jobs])
+        except Exception as e:
+            log.exception("could not commit %d appends", len(jobs))
+            results = [e] * len(jobs)
+            # Later appends of these sessions were queued on top of these:
+            # they fail too, so a session's events never skip one.
+            failed = {j.append.session_id for j in jobs}
+            kept: deque[_Job] = deque()
+            for job in self._queue:
+                if job.append.session_id in failed:
+                    _settle(job.future, e)
+                else:
+                    kept.append(job)
+            self._queue = kept
+        for job, result in zip(jobs, results, strict=True):
+            if isinstance(result, Exception):
+                _settle(job.future, result)
+            else:
+                self.broker.publish(job.append.session_id, result)
+                if not job.future.done():
+                    job.future.set_result(result)
 
     def preview(
         self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse
@@ -81,9 +135,15 @@ class EventLog:
             self.relay(session_id, event_type, item)
 
     async def drain(self) -> None:
-        """Waits for appends in flight (shutdown)."""
-        if self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Commits what is queued, then stops the writer (shutdown)."""
+        pending = [j.future for j in self._queue]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
 
     async def list_events(
         self, req: event_pb2.ListEventsRequest
@@ -178,3 +238,10 @@ class EventLog:
                 last = seq
         finally:
             self.broker.unsubscribe(sub)
+
+
+def _settle(future: asyncio.Future[Any], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
+        # Nobody may be waiting for a pipelined append: mark it seen.
+        future.exception()

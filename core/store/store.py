@@ -56,6 +56,20 @@ class UsageDelta:
 
 
 @dataclass(frozen=True)
+class Append:
+    """One append: events and the session changes they imply (see Store.append)."""
+
+    session_id: str
+    new: Sequence[NewEvent]
+    require_open: bool = False
+    status: str | None = None
+    usage: UsageDelta | None = None
+    turn: str | None = None
+    mark_processed: tuple[str, ...] = ()
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
 class NewEvent:
     """An event to append: its id is chosen by the caller (previews use it)."""
 
@@ -357,89 +371,116 @@ class Store:
         session's turn lease (else :class:`LeaseLost`). Returns the events as
         stored (envelope filled).
         """
+        batch = Append(
+            session_id, new, require_open, status, usage, turn, tuple(mark_processed), owner
+        )
+        (result,) = await self.append_batch([batch])
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    async def append_batch(
+        self, batch: Sequence[Append]
+    ) -> list[list[event_pb2.SessionEvent] | Exception]:
+        """Several appends in one transaction (group commit), applied in order.
+
+        An append refused by its checks (unknown session, closed session, lost
+        lease) writes nothing and gets its error in its place; the others
+        commit. A database failure fails them all.
+        """
+        out: list[list[event_pb2.SessionEvent] | Exception] = []
+        async with self.write() as conn:
+            for job in batch:
+                try:
+                    out.append(await self._append(conn, job))
+                except (errors.SessiondError, LeaseLost) as e:
+                    out.append(e)
+        return out
+
+    async def _append(self, conn: AsyncConnection, job: Append) -> list[event_pb2.SessionEvent]:
         at = now_us()
         s = t.sessions
-        async with self.write() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        s.c.last_seq,
-                        s.c.status,
-                        s.c.archived_at,
-                        s.c.turn_started_at,
-                        s.c.lease_owner,
-                    )
-                    .where(s.c.id == session_id)
-                    .with_for_update()
+        session_id, new = job.session_id, job.new
+        row = (
+            await conn.execute(
+                select(
+                    s.c.last_seq,
+                    s.c.status,
+                    s.c.archived_at,
+                    s.c.turn_started_at,
+                    s.c.lease_owner,
                 )
-            ).first()
-            if row is None:
-                raise errors.NotFound(f"No session with id {session_id!r}.")
-            if owner is not None and row.lease_owner != owner:
-                raise LeaseLost(session_id)
-            if require_open:
-                if row.archived_at is not None:
-                    raise errors.Conflict(
-                        f"Session {session_id!r} is archived and takes no new events."
-                    )
-                if row.status == "terminated":
-                    raise errors.Conflict(
-                        f"Session {session_id!r} is terminated and takes no new events."
-                    )
-            values: dict[str, Any] = {"last_seq": row.last_seq + len(new), "updated_at": at}
-            if status is not None:
-                values["status"] = status
-            if usage is not None:
-                for name in (
-                    "input_tokens",
-                    "output_tokens",
-                    "cache_creation_input_tokens",
-                    "cache_read_input_tokens",
-                ):
-                    values[name] = getattr(s.c, name) + getattr(usage, name)
-            if turn == "start":
-                values["turn_started_at"] = at
-            elif turn == "end" and row.turn_started_at is not None:
-                values["active_seconds"] = s.c.active_seconds + (at - row.turn_started_at) / 1e6
-                values["turn_started_at"] = None
-            await conn.execute(update(s).where(s.c.id == session_id).values(**values))
-            stored: list[event_pb2.SessionEvent] = []
-            rows = []
-            for i, ev in enumerate(new, start=1):
-                seq = row.last_seq + i
-                processed = at if ev.processed else None
-                rows.append(
-                    {
-                        "id": ev.id,
-                        "session_id": session_id,
-                        "seq": seq,
-                        "type": ev.type,
-                        "created_at": at,
-                        "processed_at": processed,
-                        "body": ev.payload.SerializeToString(),
-                    }
+                .where(s.c.id == session_id)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        if job.owner is not None and row.lease_owner != job.owner:
+            raise LeaseLost(session_id)
+        if job.require_open:
+            if row.archived_at is not None:
+                raise errors.Conflict(
+                    f"Session {session_id!r} is archived and takes no new events."
                 )
-                full = event_pb2.SessionEvent()
-                full.CopyFrom(ev.payload)
-                _envelope(full, ev.id, session_id, seq, at, processed)
-                stored.append(full)
-            if rows:
-                await conn.execute(insert(t.events), rows)
-            if mark_processed:
-                await conn.execute(
-                    update(t.events)
-                    .where(t.events.c.id.in_(list(mark_processed)))
-                    .values(processed_at=at)
+            if row.status == "terminated":
+                raise errors.Conflict(
+                    f"Session {session_id!r} is terminated and takes no new events."
                 )
-            if rows and self.shared:
-                # Delivered to every replica's listener when this commits.
-                await conn.execute(
-                    text("SELECT pg_notify(:channel, :payload)"),
-                    {
-                        "channel": EVENTS_CHANNEL,
-                        "payload": f"{session_id} {row.last_seq + 1} {row.last_seq + len(rows)}",
-                    },
-                )
+        values: dict[str, Any] = {"last_seq": row.last_seq + len(new), "updated_at": at}
+        if job.status is not None:
+            values["status"] = job.status
+        if job.usage is not None:
+            for name in (
+                "input_tokens",
+                "output_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            ):
+                values[name] = getattr(s.c, name) + getattr(job.usage, name)
+        if job.turn == "start":
+            values["turn_started_at"] = at
+        elif job.turn == "end" and row.turn_started_at is not None:
+            values["active_seconds"] = s.c.active_seconds + (at - row.turn_started_at) / 1e6
+            values["turn_started_at"] = None
+        await conn.execute(update(s).where(s.c.id == session_id).values(**values))
+        stored: list[event_pb2.SessionEvent] = []
+        rows = []
+        for i, ev in enumerate(new, start=1):
+            seq = row.last_seq + i
+            processed = at if ev.processed else None
+            rows.append(
+                {
+                    "id": ev.id,
+                    "session_id": session_id,
+                    "seq": seq,
+                    "type": ev.type,
+                    "created_at": at,
+                    "processed_at": processed,
+                    "body": ev.payload.SerializeToString(),
+                }
+            )
+            full = event_pb2.SessionEvent()
+            full.CopyFrom(ev.payload)
+            _envelope(full, ev.id, session_id, seq, at, processed)
+            stored.append(full)
+        if rows:
+            await conn.execute(insert(t.events), rows)
+        if job.mark_processed:
+            await conn.execute(
+                update(t.events)
+                .where(t.events.c.id.in_(list(job.mark_processed)))
+                .values(processed_at=at)
+            )
+        if rows and self.shared:
+            # Delivered to every replica's listener when this commits.
+            await conn.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {
+                    "channel": EVENTS_CHANNEL,
+                    "payload": f"{session_id} {row.last_seq + 1} {row.last_seq + len(rows)}",
+                },
+            )
         return stored
 
     # ----------------------------------------------------------------- leases
