@@ -143,14 +143,15 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     return core, f"{host}:{port}"
 
 
-async def _start_edge(args: argparse.Namespace, data_dir: Path, core_target: str):  # type: ignore[no-untyped-def]
+async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  # type: ignore[no-untyped-def]
+    """The edge over ``core``: a Core object, or the address(es) of cores to reach by gRPC."""
     from aiohttp import web
 
     from edge.app import create_app
     from edge.client import GrpcCore
 
     keys = api_keys(args, data_dir)
-    app = create_app(GrpcCore(core_target), keys, own_core=True)
+    app = create_app(GrpcCore(core) if isinstance(core, str) else core, keys, own_core=True)  # type: ignore[arg-type]
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
     )
@@ -185,7 +186,10 @@ async def run(args: argparse.Namespace) -> None:
         return
     core, grpc_addr = await _start_core(args, data_dir)
     try:
-        runner, http_addr = await _start_edge(args, data_dir, grpc_addr)
+        # One process: the edge calls the core's services directly, with no socket.
+        from edge.inprocess import InProcessCore
+
+        runner, http_addr = await _start_edge(args, data_dir, InProcessCore.for_server(core))
     except BaseException:
         await core.stop()
         raise
