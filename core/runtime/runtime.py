@@ -39,6 +39,8 @@ class LeasePolicy:
     ttl_seconds: float = 10.0
     # A queued event older than this with no lease on its session is orphaned.
     settle_seconds: float = 2.0
+    # An idle session keeps its runner and lease this long for the next message.
+    linger_seconds: float = 2.0
 
     @property
     def ttl_us(self) -> int:
@@ -120,7 +122,13 @@ class _Runner:
             if not pending:
                 if self.wake.is_set():
                     continue
-                return
+                # Keep the lease a moment: the next message of a conversation
+                # usually follows soon, and then needs no new lease.
+                try:
+                    await asyncio.wait_for(self.wake.wait(), rt.lease.linger_seconds)
+                except TimeoutError:
+                    return
+                continue
             last_interrupt = max(
                 (e.sequence for e in pending if e.HasField("user_interrupt")), default=0
             )
@@ -262,6 +270,11 @@ class Runtime:
         runners = list(self._runners.values())
         self._runners.clear()
         await asyncio.gather(*(_cancel(r.task, r) for r in runners), return_exceptions=True)
+        # Another replica may take these sessions at once, not after the lease expires.
+        await asyncio.gather(
+            *(self.log.store.release_lease(r.session_id, self.owner) for r in runners),
+            return_exceptions=True,
+        )
         await self._close_tools(None)
 
 
