@@ -141,7 +141,7 @@ class _Runner:
             kind = ev.WhichOneof("payload")
             resume = False
             if kind in ("user_tool_confirmation", "user_custom_tool_result"):
-                events = await rt.log.store.conversation(self.session_id)
+                events = await rt.log.history(self.session_id)
                 answer = getattr(ev, kind)
                 target = (
                     answer.tool_use_id

@@ -245,7 +245,7 @@ class Turn:
 
     async def _model_request(self) -> list[tuple[str, ToolCall]]:
         await self._flush()
-        events = await self._log.store.conversation(self._sid)
+        events = await self._log.history(self._sid)
         agent = self._session.agent
         request = ModelRequest(
             model=agent.model.id,
@@ -397,7 +397,7 @@ class Turn:
         """Applies queued confirmations and custom results; returns what still waits."""
         store = self._log.store
         await self._flush()
-        events = await store.conversation(self._sid)
+        events = await self._log.history(self._sid)
         waiting = set(pending_actions(events))
         by_id = {e.id: e for e in events}
         answers = [

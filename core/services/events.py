@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +27,8 @@ REPLAY_BATCH = 500
 
 # Appends committed together at most (one transaction).
 MAX_GROUP = 256
+# Sessions whose history is kept decoded (least recently used go first).
+MAX_HISTORIES = 64
 
 
 @dataclass(eq=False)
@@ -47,6 +49,7 @@ class EventLog:
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._histories: OrderedDict[str, list[event_pb2.SessionEvent]] = OrderedDict()
         # Hands previews to other replicas (set when several share the database).
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
 
@@ -126,6 +129,28 @@ class EventLog:
                 self.broker.publish(job.append.session_id, result)
                 if not job.future.done():
                     job.future.set_result(result)
+
+    async def history(self, session_id: str) -> list[event_pb2.SessionEvent]:
+        """Every event of a session in order, for rebuilding the model's context.
+
+        Recently used histories are kept: a call reads only the events after
+        the first one that was still unprocessed (the one field that changes
+        after an append), so a long session is not decoded again per request.
+        The list returned must not be changed.
+        """
+        cached = self._histories.pop(session_id, None)
+        if cached is None:
+            events = await self.store.conversation(session_id)
+        else:
+            redo = next(
+                (i for i, e in enumerate(cached) if not e.HasField("processed_at")), len(cached)
+            )
+            after = cached[redo - 1].sequence if redo else 0
+            events = cached[:redo] + await self.store.events_after(session_id, after, 1 << 62)
+        self._histories[session_id] = events
+        while len(self._histories) > MAX_HISTORIES:
+            self._histories.popitem(last=False)
+        return events
 
     def preview(
         self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse

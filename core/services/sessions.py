@@ -233,7 +233,7 @@ class SessionService:
 
     async def _check_answers(self, session_id: str, answers: list[event_pb2.SessionEvent]) -> None:
         """Each answer must name a tool use that waits for one, once."""
-        events = await self._log.store.conversation(session_id)
+        events = await self._log.history(session_id)
         waiting = set(pending_actions(events, queued=True))
         kinds = {e.id: e.WhichOneof("payload") for e in events if e.id in waiting}
         for ans in answers:
