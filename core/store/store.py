@@ -7,16 +7,16 @@ one; the statements are the same for both.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
-from sqlalchemy import and_, delete, event, func, insert, or_, select, text, update
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, text, update
+from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core import errors
 from core.store import migrations
@@ -31,6 +31,7 @@ STATUS_NAMES = {
 }
 STATUS_VALUES = {v: k for k, v in STATUS_NAMES.items()}
 MIGRATION_LOCK = 0x5E55_10D
+R = TypeVar("R")
 # Appends on PostgreSQL notify this channel: "<session id> <first seq> <last seq>".
 EVENTS_CHANNEL = "sessiond_events"
 
@@ -80,57 +81,71 @@ class NewEvent:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Every statement of a method runs in one hop: on SQLite in a thread (one
+    writer thread, whose transactions take the write lock at once, and reader
+    threads), on PostgreSQL as one ``run_sync`` on an asyncpg connection."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine | None,
+        sqlite: tuple[Engine, Engine] | None = None,
+    ) -> None:
         self.engine = engine
-        self._sqlite = engine.dialect.name == "sqlite"
-        self.shared = engine.dialect.name == "postgresql"
-        # SQLite has one writer at a time; queueing writers here avoids
-        # "database is locked" on lock upgrades.
-        self._write_lock = asyncio.Lock()
+        self._sqlite = sqlite
+        self.shared = engine is not None and engine.dialect.name == "postgresql"
+        self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
+        self._read_pool = ThreadPoolExecutor(2, thread_name_prefix="sqlite-read")
 
     @classmethod
     async def open(cls, url: str) -> Store:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            plain = parsed.set(drivername="sqlite")
+            store = cls(
+                None, (_sqlite_engine(plain, "BEGIN IMMEDIATE"), _sqlite_engine(plain, "BEGIN"))
+            )
+            await store._tx(migrations.upgrade, write=True)
+            return store
         engine = create_async_engine(url, pool_pre_ping=False)
-        if engine.dialect.name == "sqlite":
 
-            @event.listens_for(engine.sync_engine, "connect")
-            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA busy_timeout=10000")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.close()
-
-        async with engine.begin() as conn:
+        def migrate(conn: Connection) -> None:
             if engine.dialect.name == "postgresql":
                 # Replicas starting together migrate one at a time.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
-            await conn.run_sync(migrations.upgrade)
-        return cls(engine)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            migrations.upgrade(conn)
+
+        store = cls(engine)
+        await store._tx(migrate, write=True)
+        return store
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        for pool in (self._write_pool, self._read_pool):
+            await asyncio.to_thread(pool.shutdown)
+        if self.engine is not None:
+            await self.engine.dispose()
+        if self._sqlite is not None:
+            for engine in self._sqlite:
+                engine.dispose()
 
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        if self._sqlite:
-            async with self._write_lock, self.engine.begin() as conn:
-                yield conn
-        else:
-            async with self.engine.begin() as conn:
-                yield conn
-
-    @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
+    async def _tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
+        """Runs ``work`` in one transaction (committed if ``write``)."""
+        if self._sqlite is not None:
+            engine = self._sqlite[0] if write else self._sqlite[1]
+            pool = self._write_pool if write else self._read_pool
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, _in_transaction, engine, work)
+        assert self.engine is not None
+        if write:
+            async with self.engine.begin() as aconn:
+                return await aconn.run_sync(work)
+        async with self.engine.connect() as aconn:
+            return await aconn.run_sync(work)
 
     # ----------------------------------------------------------------- agents
 
     async def insert_agent(self, agent: agent_pb2.Agent) -> None:
-        async with self.write() as conn:
-            await conn.execute(
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 insert(t.agents).values(
                     id=agent.id,
                     version=agent.version,
@@ -138,33 +153,39 @@ class Store:
                     updated_at=_us(agent.updated_at),
                 )
             )
-            await conn.execute(
+            conn.execute(
                 insert(t.agent_versions).values(
                     agent_id=agent.id, version=agent.version, body=agent.SerializeToString()
                 )
             )
 
+        await self._tx(work, write=True)
+
     async def get_agent(self, agent_id: str, version: int | None = None) -> agent_pb2.Agent:
-        async with self.read() as conn:
-            head = (await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))).first()
+        def work(conn: Connection) -> Any:
+            head = (conn.execute(select(t.agents).where(t.agents.c.id == agent_id))).first()
             if head is None:
                 raise errors.NotFound(f"No agent with id {agent_id!r}.")
             v = head.version if version is None else version
             row = (
-                await conn.execute(
+                conn.execute(
                     select(t.agent_versions.c.body).where(
                         t.agent_versions.c.agent_id == agent_id, t.agent_versions.c.version == v
                     )
                 )
             ).first()
+            return head, row, v
+
+        head, row, v = await self._tx(work, write=False)
         if row is None:
             raise errors.NotFound(f"Agent {agent_id!r} has no version {v}.")
         return _agent(row.body, head)
 
     async def add_agent_version(self, agent: agent_pb2.Agent, expected_version: int) -> None:
         """Stores a new version if the head is still at expected_version."""
-        async with self.write() as conn:
-            result = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            result = conn.execute(
                 update(t.agents)
                 .where(t.agents.c.id == agent.id, t.agents.c.version == expected_version)
                 .values(version=agent.version, updated_at=_us(agent.updated_at))
@@ -173,19 +194,23 @@ class Store:
                 raise errors.Conflict(
                     f"Agent {agent.id!r} changed concurrently; retrieve it and retry."
                 )
-            await conn.execute(
+            conn.execute(
                 insert(t.agent_versions).values(
                     agent_id=agent.id, version=agent.version, body=agent.SerializeToString()
                 )
             )
 
+        await self._tx(work, write=True)
+
     async def archive_agent(self, agent_id: str, at: int) -> agent_pb2.Agent:
-        async with self.write() as conn:
-            await conn.execute(
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 update(t.agents)
                 .where(t.agents.c.id == agent_id, t.agents.c.archived_at.is_(None))
                 .values(archived_at=at, updated_at=at)
             )
+
+        await self._tx(work, write=True)
         return await self.get_agent(agent_id)
 
     async def list_agents(
@@ -213,8 +238,11 @@ class Store:
     async def list_agent_versions(
         self, agent_id: str, limit: int, page: Page | None
     ) -> tuple[list[agent_pb2.Agent], bool]:
-        async with self.read() as conn:
-            head = (await conn.execute(select(t.agents).where(t.agents.c.id == agent_id))).first()
+        def work(conn: Connection) -> Any:
+            head = (conn.execute(select(t.agents).where(t.agents.c.id == agent_id))).first()
+            return head
+
+        head = await self._tx(work, write=False)
         if head is None:
             raise errors.NotFound(f"No agent with id {agent_id!r}.")
         v = t.agent_versions
@@ -226,25 +254,30 @@ class Store:
     # ----------------------------------------------------------- environments
 
     async def insert_environment(self, env: environment_pb2.Environment) -> None:
-        async with self.write() as conn:
-            await conn.execute(
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 insert(t.environments).values(
                     id=env.id, created_at=_us(env.created_at), body=env.SerializeToString()
                 )
             )
 
+        await self._tx(work, write=True)
+
     async def get_environment(self, env_id: str) -> environment_pb2.Environment:
-        async with self.read() as conn:
+        def work(conn: Connection) -> Any:
             row = (
-                await conn.execute(select(t.environments).where(t.environments.c.id == env_id))
+                conn.execute(select(t.environments).where(t.environments.c.id == env_id))
             ).first()
+            return row
+
+        row = await self._tx(work, write=False)
         if row is None:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
         return _env(row)
 
     async def put_environment(self, env: environment_pb2.Environment) -> None:
-        async with self.write() as conn:
-            result = await conn.execute(
+        def work(conn: Connection) -> Any:
+            result = conn.execute(
                 update(t.environments)
                 .where(t.environments.c.id == env.id)
                 .values(
@@ -252,13 +285,19 @@ class Store:
                     archived_at=_us(env.archived_at) if env.HasField("archived_at") else None,
                 )
             )
-        if result.rowcount != 1:
+            return result.rowcount
+
+        rowcount = await self._tx(work, write=True)
+        if rowcount != 1:
             raise errors.NotFound(f"No environment with id {env.id!r}.")
 
     async def delete_environment(self, env_id: str) -> None:
-        async with self.write() as conn:
-            result = await conn.execute(delete(t.environments).where(t.environments.c.id == env_id))
-        if result.rowcount != 1:
+        def work(conn: Connection) -> Any:
+            result = conn.execute(delete(t.environments).where(t.environments.c.id == env_id))
+            return result.rowcount
+
+        rowcount = await self._tx(work, write=True)
+        if rowcount != 1:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
 
     async def list_environments(
@@ -274,8 +313,8 @@ class Store:
     # --------------------------------------------------------------- sessions
 
     async def insert_session(self, s: session_pb2.Session) -> None:
-        async with self.write() as conn:
-            await conn.execute(
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 insert(t.sessions).values(
                     id=s.id,
                     created_at=_us(s.created_at),
@@ -288,41 +327,52 @@ class Store:
                 )
             )
 
+        await self._tx(work, write=True)
+
     async def get_session(self, session_id: str) -> session_pb2.Session:
-        async with self.read() as conn:
-            row = (
-                await conn.execute(select(t.sessions).where(t.sessions.c.id == session_id))
-            ).first()
+        def work(conn: Connection) -> Any:
+            row = (conn.execute(select(t.sessions).where(t.sessions.c.id == session_id))).first()
+            return row
+
+        row = await self._tx(work, write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return _session(row)
 
     async def put_session_body(self, s: session_pb2.Session, at: int) -> None:
-        async with self.write() as conn:
-            result = await conn.execute(
+        def work(conn: Connection) -> Any:
+            result = conn.execute(
                 update(t.sessions)
                 .where(t.sessions.c.id == s.id)
                 .values(body=_session_body(s), updated_at=at)
             )
-        if result.rowcount != 1:
+            return result.rowcount
+
+        rowcount = await self._tx(work, write=True)
+        if rowcount != 1:
             raise errors.NotFound(f"No session with id {s.id!r}.")
 
     async def archive_session(self, session_id: str, at: int) -> None:
-        async with self.write() as conn:
-            result = await conn.execute(
+        def work(conn: Connection) -> Any:
+            result = conn.execute(
                 update(t.sessions)
                 .where(t.sessions.c.id == session_id)
                 .values(archived_at=func.coalesce(t.sessions.c.archived_at, at), updated_at=at)
             )
-        if result.rowcount != 1:
+            return result.rowcount
+
+        rowcount = await self._tx(work, write=True)
+        if rowcount != 1:
             raise errors.NotFound(f"No session with id {session_id!r}.")
 
     async def delete_session(self, session_id: str) -> None:
-        async with self.write() as conn:
-            result = await conn.execute(delete(t.sessions).where(t.sessions.c.id == session_id))
+        def work(conn: Connection) -> Any:
+            result = conn.execute(delete(t.sessions).where(t.sessions.c.id == session_id))
             if result.rowcount != 1:
                 raise errors.NotFound(f"No session with id {session_id!r}.")
-            await conn.execute(delete(t.events).where(t.events.c.session_id == session_id))
+            conn.execute(delete(t.events).where(t.events.c.session_id == session_id))
+
+        await self._tx(work, write=True)
 
     async def list_sessions(
         self,
@@ -389,20 +439,23 @@ class Store:
         commit. A database failure fails them all.
         """
         out: list[list[event_pb2.SessionEvent] | Exception] = []
-        async with self.write() as conn:
+
+        def work(conn: Connection) -> Any:
             for job in batch:
                 try:
-                    out.append(await self._append(conn, job))
+                    out.append(self._append(conn, job))
                 except (errors.SessiondError, LeaseLost) as e:
                     out.append(e)
+
+        await self._tx(work, write=True)
         return out
 
-    async def _append(self, conn: AsyncConnection, job: Append) -> list[event_pb2.SessionEvent]:
+    def _append(self, conn: Connection, job: Append) -> list[event_pb2.SessionEvent]:
         at = now_us()
         s = t.sessions
         session_id, new = job.session_id, job.new
         row = (
-            await conn.execute(
+            conn.execute(
                 select(
                     s.c.last_seq,
                     s.c.status,
@@ -443,7 +496,7 @@ class Store:
         elif job.turn == "end" and row.turn_started_at is not None:
             values["active_seconds"] = s.c.active_seconds + (at - row.turn_started_at) / 1e6
             values["turn_started_at"] = None
-        await conn.execute(update(s).where(s.c.id == session_id).values(**values))
+        conn.execute(update(s).where(s.c.id == session_id).values(**values))
         stored: list[event_pb2.SessionEvent] = []
         rows = []
         for i, ev in enumerate(new, start=1):
@@ -465,16 +518,16 @@ class Store:
             _envelope(full, ev.id, session_id, seq, at, processed)
             stored.append(full)
         if rows:
-            await conn.execute(insert(t.events), rows)
+            conn.execute(insert(t.events), rows)
         if job.mark_processed:
-            await conn.execute(
+            conn.execute(
                 update(t.events)
                 .where(t.events.c.id.in_(list(job.mark_processed)))
                 .values(processed_at=at)
             )
         if rows and self.shared:
             # Delivered to every replica's listener when this commits.
-            await conn.execute(
+            conn.execute(
                 text("SELECT pg_notify(:channel, :payload)"),
                 {
                     "channel": EVENTS_CHANNEL,
@@ -489,8 +542,9 @@ class Store:
         """Takes the session's turn lease if it is free, expired or already ours."""
         now = now_us()
         s = t.sessions
-        async with self.write() as conn:
-            result = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            result = conn.execute(
                 update(s)
                 .where(
                     s.c.id == session_id,
@@ -502,36 +556,49 @@ class Store:
                 )
                 .values(lease_owner=owner, lease_expires_at=now + ttl_us)
             )
-        return bool(result.rowcount == 1)
+            return result.rowcount
+
+        rowcount = await self._tx(work, write=True)
+        return bool(rowcount == 1)
 
     async def renew_lease(self, session_id: str, owner: str, ttl_us: int) -> bool:
         s = t.sessions
-        async with self.write() as conn:
-            result = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            result = conn.execute(
                 update(s)
                 .where(s.c.id == session_id, s.c.lease_owner == owner)
                 .values(lease_expires_at=now_us() + ttl_us)
             )
-        return bool(result.rowcount == 1)
+            return result.rowcount
+
+        rowcount = await self._tx(work, write=True)
+        return bool(rowcount == 1)
 
     async def release_lease(self, session_id: str, owner: str) -> None:
         s = t.sessions
-        async with self.write() as conn:
-            await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 update(s)
                 .where(s.c.id == session_id, s.c.lease_owner == owner)
                 .values(lease_owner=None, lease_expires_at=None)
             )
 
+        await self._tx(work, write=True)
+
     async def clear_leases(self) -> None:
         """Frees every lease: for a database that only this process uses."""
         s = t.sessions
-        async with self.write() as conn:
-            await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 update(s)
                 .where(s.c.lease_owner.is_not(None))
                 .values(lease_owner=None, lease_expires_at=None)
             )
+
+        await self._tx(work, write=True)
 
     async def orphaned_sessions(self, settled_before: int) -> list[str]:
         """Sessions with work and no live lease: a turn left running, or events
@@ -539,71 +606,90 @@ class Store:
         now = now_us()
         s, e = t.sessions, t.events
         free = or_(s.c.lease_owner.is_(None), s.c.lease_expires_at < now)
-        async with self.read() as conn:
-            running = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            running = conn.execute(
                 select(s.c.id).where(s.c.status.in_(["running", "rescheduling"]), free)
             )
             out = [r.id for r in running]
-            waiting = await conn.execute(
+            waiting = conn.execute(
                 select(e.c.session_id)
                 .where(e.c.processed_at.is_(None), e.c.created_at < settled_before)
                 .distinct()
             )
             candidates = [r.session_id for r in waiting if r.session_id not in out]
             if candidates:
-                rows = await conn.execute(select(s.c.id).where(s.c.id.in_(candidates), free))
+                rows = conn.execute(select(s.c.id).where(s.c.id.in_(candidates), free))
                 out.extend(r.id for r in rows)
+            return out
+
+        out = await self._tx(work, write=False)
         return out
 
     async def last_seqs(self, session_ids: Sequence[str]) -> dict[str, int]:
-        async with self.read() as conn:
-            rows = await conn.execute(
+        def work(conn: Connection) -> Any:
+            rows = conn.execute(
                 select(t.sessions.c.id, t.sessions.c.last_seq).where(
                     t.sessions.c.id.in_(list(session_ids))
                 )
             )
             return {r.id: int(r.last_seq) for r in rows}
 
+        return await self._tx(work, write=False)
+
     async def events_between(
         self, session_id: str, first: int, last: int
     ) -> list[event_pb2.SessionEvent]:
         e = t.events
-        async with self.read() as conn:
-            rows = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            rows = conn.execute(
                 select(e)
                 .where(e.c.session_id == session_id, e.c.seq >= first, e.c.seq <= last)
                 .order_by(e.c.seq)
             )
             return [_event(r) for r in rows]
 
+        return await self._tx(work, write=False)
+
     async def mark_processed(self, event_ids: Sequence[str]) -> None:
         if not event_ids:
             return
-        async with self.write() as conn:
-            await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 update(t.events)
                 .where(t.events.c.id.in_(list(event_ids)), t.events.c.processed_at.is_(None))
                 .values(processed_at=now_us())
             )
 
+        await self._tx(work, write=True)
+
     async def pending_events(self, session_id: str) -> list[event_pb2.SessionEvent]:
         e = t.events
-        async with self.read() as conn:
-            rows = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            rows = conn.execute(
                 select(e)
                 .where(e.c.session_id == session_id, e.c.processed_at.is_(None))
                 .order_by(e.c.seq)
             )
             return [_event(r) for r in rows]
 
+        return await self._tx(work, write=False)
+
     async def event_seq(self, session_id: str, event_id: str) -> int:
         e = t.events
-        async with self.read() as conn:
+
+        def work(conn: Connection) -> Any:
             row = (
-                await conn.execute(
+                conn.execute(
                     select(e.c.seq).where(e.c.id == event_id, e.c.session_id == session_id)
                 )
             ).first()
+            return row
+
+        row = await self._tx(work, write=False)
         if row is None:
             raise errors.NotFound(f"Session {session_id!r} has no event {event_id!r}.")
         return int(row.seq)
@@ -612,14 +698,17 @@ class Store:
         self, session_id: str, seq: int, limit: int
     ) -> list[event_pb2.SessionEvent]:
         e = t.events
-        async with self.read() as conn:
-            rows = await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            rows = conn.execute(
                 select(e)
                 .where(e.c.session_id == session_id, e.c.seq > seq)
                 .order_by(e.c.seq)
                 .limit(limit)
             )
             return [_event(r) for r in rows]
+
+        return await self._tx(work, write=False)
 
     async def conversation(self, session_id: str) -> list[event_pb2.SessionEvent]:
         """Every event of a session in order (the model's context is rebuilt from it)."""
@@ -643,21 +732,25 @@ class Store:
         return [_event(r) for r in rows], more
 
     async def last_seq(self, session_id: str) -> int:
-        async with self.read() as conn:
+        def work(conn: Connection) -> Any:
             row = (
-                await conn.execute(
-                    select(t.sessions.c.last_seq).where(t.sessions.c.id == session_id)
-                )
+                conn.execute(select(t.sessions.c.last_seq).where(t.sessions.c.id == session_id))
             ).first()
+            return row
+
+        row = await self._tx(work, write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return int(row.last_seq)
 
     async def session_exists(self, session_id: str) -> bool:
-        async with self.read() as conn:
+        def work(conn: Connection) -> Any:
             row = (
-                await conn.execute(select(t.sessions.c.id).where(t.sessions.c.id == session_id))
+                conn.execute(select(t.sessions.c.id).where(t.sessions.c.id == session_id))
             ).first()
+            return row
+
+        row = await self._tx(work, write=False)
         return row is not None
 
     # ---------------------------------------------------------------- helpers
@@ -680,13 +773,43 @@ class Store:
         order = [k.desc() if forward_desc else k.asc() for k in key]
         stmt = query.where(and_(*conds)) if conds else query
         stmt = stmt.order_by(*order).limit(limit + 1)
-        async with self.read() as conn:
-            rows = list(await conn.execute(stmt))
+
+        def work(conn: Connection) -> Any:
+            rows = list(conn.execute(stmt))
+            return rows
+
+        rows = await self._tx(work, write=False)
         more = len(rows) > limit
         rows = rows[:limit]
         if page is not None and page.backward:
             rows.reverse()
         return rows, more
+
+
+def _sqlite_engine(url: URL, begin: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off: "begin" below decides.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def _in_transaction(engine: Engine, work: Callable[[Connection], R]) -> R:
+    with engine.begin() as conn:
+        return work(conn)
 
 
 def _after(key: tuple[Any, ...], values: tuple[Any, ...], descending: bool) -> Any:
