@@ -10,11 +10,24 @@ import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
-from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Float,
+    and_,
+    cast,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -454,33 +467,14 @@ class Store:
         at = now_us()
         s = t.sessions
         session_id, new = job.session_id, job.new
-        row = (
-            conn.execute(
-                select(
-                    s.c.last_seq,
-                    s.c.status,
-                    s.c.archived_at,
-                    s.c.turn_started_at,
-                    s.c.lease_owner,
-                )
-                .where(s.c.id == session_id)
-                .with_for_update()
-            )
-        ).first()
-        if row is None:
-            raise errors.NotFound(f"No session with id {session_id!r}.")
-        if job.owner is not None and row.lease_owner != job.owner:
-            raise LeaseLost(session_id)
+        # One statement checks, numbers and updates the session; a refusal is
+        # explained by a second look only when it happens.
+        conds = [s.c.id == session_id]
+        if job.owner is not None:
+            conds.append(s.c.lease_owner == job.owner)
         if job.require_open:
-            if row.archived_at is not None:
-                raise errors.Conflict(
-                    f"Session {session_id!r} is archived and takes no new events."
-                )
-            if row.status == "terminated":
-                raise errors.Conflict(
-                    f"Session {session_id!r} is terminated and takes no new events."
-                )
-        values: dict[str, Any] = {"last_seq": row.last_seq + len(new), "updated_at": at}
+            conds += [s.c.archived_at.is_(None), s.c.status != "terminated"]
+        values: dict[str, Any] = {"last_seq": s.c.last_seq + len(new), "updated_at": at}
         if job.status is not None:
             values["status"] = job.status
         if job.usage is not None:
@@ -493,14 +487,20 @@ class Store:
                 values[name] = getattr(s.c, name) + getattr(job.usage, name)
         if job.turn == "start":
             values["turn_started_at"] = at
-        elif job.turn == "end" and row.turn_started_at is not None:
-            values["active_seconds"] = s.c.active_seconds + (at - row.turn_started_at) / 1e6
+        elif job.turn == "end":
+            elapsed = cast(at - s.c.turn_started_at, Float) / 1e6
+            values["active_seconds"] = s.c.active_seconds + func.coalesce(elapsed, 0.0)
             values["turn_started_at"] = None
-        conn.execute(update(s).where(s.c.id == session_id).values(**values))
+        last = conn.execute(
+            update(s).where(*conds).values(**values).returning(s.c.last_seq)
+        ).scalar()
+        if last is None:
+            self._refusal(conn, job)
+        first = int(last) - len(new)
         stored: list[event_pb2.SessionEvent] = []
         rows = []
         for i, ev in enumerate(new, start=1):
-            seq = row.last_seq + i
+            seq = first + i
             processed = at if ev.processed else None
             rows.append(
                 {
@@ -531,10 +531,24 @@ class Store:
                 text("SELECT pg_notify(:channel, :payload)"),
                 {
                     "channel": EVENTS_CHANNEL,
-                    "payload": f"{session_id} {row.last_seq + 1} {row.last_seq + len(rows)}",
+                    "payload": f"{session_id} {first + 1} {first + len(rows)}",
                 },
             )
         return stored
+
+    def _refusal(self, conn: Connection, job: Append) -> NoReturn:
+        s = t.sessions
+        sid = job.session_id
+        row = conn.execute(
+            select(s.c.status, s.c.archived_at, s.c.lease_owner).where(s.c.id == sid)
+        ).first()
+        if row is None:
+            raise errors.NotFound(f"No session with id {sid!r}.")
+        if job.owner is not None and row.lease_owner != job.owner:
+            raise LeaseLost(sid)
+        if row.archived_at is not None:
+            raise errors.Conflict(f"Session {sid!r} is archived and takes no new events.")
+        raise errors.Conflict(f"Session {sid!r} is terminated and takes no new events.")
 
     # ----------------------------------------------------------------- leases
 
