@@ -125,7 +125,10 @@ class StreamCall:
 
     ``opened()`` returns once a core has attached the stream (every event
     committed afterwards will be delivered), or raises CoreError. A core that
-    cannot be reached is passed over for the next.
+    cannot be reached is passed over for the next. If the core dies while the
+    stream is open, an event stream that has a position (an event delivered,
+    or the one it was opened after) goes on from another core, from the event
+    after that position, so the client sees no break.
     """
 
     def __init__(self, pool: _Pool, method: str, request: Any) -> None:
@@ -133,7 +136,9 @@ class StreamCall:
         self._method = method
         self._request = request
         self._call: Any = None
+        self._backend: _Backend | None = None
         self._closed = False
+        self._position = getattr(request, "after_event_id", "")
 
     async def opened(self) -> None:
         last: CoreError | None = None
@@ -141,7 +146,7 @@ class StreamCall:
             if self._closed:
                 break
             call = getattr(backend.stubs["events"], self._method)(self._request)
-            self._call = call
+            self._call, self._backend = call, backend
             try:
                 await call.initial_metadata()
             except grpc.aio.AioRpcError:
@@ -163,18 +168,49 @@ class StreamCall:
     async def _iterate(self) -> AsyncIterator[Any]:
         if self._call is None:
             await self.opened()
+        resumes = 0
         try:
-            async for item in self._call:
-                yield item
-        except grpc.aio.AioRpcError as e:
-            raise CoreError(e.code(), e.details() or "") from None
+            while True:
+                try:
+                    async for item in self._call:
+                        event_id = _event_id(item)
+                        if event_id:
+                            self._position = event_id
+                            resumes = 0
+                        yield item
+                    return
+                except grpc.aio.AioRpcError as e:
+                    if (
+                        e.code() != grpc.StatusCode.UNAVAILABLE
+                        or not self._position
+                        or self._closed
+                        or resumes >= len(self._pool.backends)
+                    ):
+                        raise CoreError(e.code(), e.details() or "") from None
+                if self._backend is not None:
+                    self._backend.down_until = time.monotonic() + DOWN_SECONDS
+                resumes += 1
+                resumed = type(self._request)()
+                resumed.CopyFrom(self._request)
+                resumed.after_event_id = self._position
+                self._request = resumed
+                await self.opened()
         finally:
-            self._call.cancel()
+            if self._call is not None:
+                self._call.cancel()
 
     async def aclose(self) -> None:
         self._closed = True
         if self._call is not None:
             self._call.cancel()
+
+
+def _event_id(item: Any) -> str:
+    """The id of a stored event in a stream item ("" for previews)."""
+    has = getattr(item, "HasField", None)
+    if has is not None and "event" in item.DESCRIPTOR.fields_by_name and has("event"):
+        return str(item.event.id)
+    return ""
 
 
 class _Streaming:

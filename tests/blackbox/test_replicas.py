@@ -230,3 +230,50 @@ async def test_a_core_killed_mid_turn_loses_nothing_and_the_session_settles(
         [e.model_dump(mode="json") for e in events if e.type == "agent.message"]
     )
     assert kinds.count("session.status_idle") == 2, kinds
+
+
+async def test_open_streams_carry_on_through_another_core_when_theirs_dies(
+    cluster: Cluster,
+) -> None:
+    """Two streams opened back to back through one edge sit on different cores;
+    after one core is killed both go on, with no reconnect by the client."""
+    async with edge_client(cluster, 1) as client, edge_http(cluster, 0) as h:
+        sid = await new_session(client)
+        first = await client.beta.sessions.events.send(sid, events=[user_message("one")])
+        position = first.data[0].id
+        seen: list[list[str]] = [[], []]
+        done = [asyncio.Event(), asyncio.Event()]
+        caught_up = [asyncio.Event(), asyncio.Event()]
+
+        async def read(i: int) -> None:
+            async with h.stream(
+                "GET",
+                f"/v1/sessions/{sid}/events/stream",
+                headers={"accept": "text/event-stream", "last-event-id": position},
+            ) as resp:
+                assert resp.status_code == 200
+                async for frame in read_sse_frames(resp):
+                    if frame.event in (None, "ping") or frame.data is None:
+                        continue
+                    seen[i].append(json.loads(frame.data)["type"])
+                    if seen[i].count("session.status_idle") == 1:
+                        caught_up[i].set()
+                    if seen[i].count("session.status_idle") == 2:
+                        done[i].set()
+                        return
+
+        readers = [asyncio.create_task(read(i)) for i in range(2)]
+        try:
+            async with asyncio.timeout(DEADLINE):
+                await asyncio.gather(*(c.wait() for c in caught_up))
+            cluster.cores[0].proc.kill()
+            await cluster.cores[0].proc.wait()
+            await client.beta.sessions.events.send(sid, events=[user_message("two")])
+            async with asyncio.timeout(DEADLINE):
+                await asyncio.gather(*(d.wait() for d in done))
+        finally:
+            for r in readers:
+                r.cancel()
+            await asyncio.gather(*readers, return_exceptions=True)
+        for s in seen:
+            assert s.count("user.message") == 1 and s.count("session.status_idle") == 2, s
