@@ -14,7 +14,6 @@ import contextlib
 import itertools
 import os
 import secrets
-import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from .helpers import (
     _drain_stdout,
     free_ports,
     spawn,
+    terminate,
     wait_listening,
 )
 
@@ -96,18 +96,7 @@ class Process:
         return f"--- {self.name} stdout:\n{''.join(self.output)}\n--- stderr:\n{err[-4000:]}"
 
     async def stop(self, deadline: float = STOP_DEADLINE) -> int:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = await asyncio.wait_for(self.proc.wait(), deadline)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-            raise AssertionError(f"{self.name} ignored SIGTERM\n{self.describe()}") from None
-        if self.drain is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.drain, 5)
-        return rc
+        return await terminate(self.proc, self.drain, self.describe, self.name, deadline)
 
 
 class _RoundRobin(httpx2.AsyncBaseTransport):

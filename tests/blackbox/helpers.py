@@ -281,21 +281,31 @@ class Server:
         )
 
     async def stop(self, deadline: float = STOP_DEADLINE) -> int:
-        """SIGTERM, then wait; returns the exit code. Kills and fails past the deadline."""
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = await asyncio.wait_for(self.proc.wait(), deadline)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-            raise AssertionError(
-                f"sessiond did not exit within {deadline}s of SIGTERM\n{self.describe()}"
-            ) from None
-        if self._drain is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._drain, 5)
-        return rc
+        return await terminate(self.proc, self._drain, self.describe, "sessiond", deadline)
+
+
+async def terminate(
+    proc: asyncio.subprocess.Process,
+    drain: asyncio.Task[None] | None,
+    describe: Callable[[], str],
+    what: str,
+    deadline: float = STOP_DEADLINE,
+) -> int:
+    """SIGTERM, then wait; returns the exit code. Kills and fails past the deadline."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        rc = await asyncio.wait_for(proc.wait(), deadline)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(
+            f"{what} did not exit within {deadline}s of SIGTERM\n{describe()}"
+        ) from None
+    if drain is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(drain, 5)
+    return rc
 
 
 async def _drain_stdout(proc: asyncio.subprocess.Process, sink: list[str]) -> None:
