@@ -7,6 +7,7 @@ one; the statements are the same for both.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from typing import Any, NoReturn, TypeVar
 from google.protobuf.timestamp_pb2 import Timestamp
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
 from sqlalchemy import (
-    Float,
+    BigInteger,
     and_,
-    cast,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.elements import TextClause
 
 from core import errors
 from core.store import migrations
@@ -465,35 +467,30 @@ class Store:
 
     def _append(self, conn: Connection, job: Append) -> list[event_pb2.SessionEvent]:
         at = now_us()
-        s = t.sessions
         session_id, new = job.session_id, job.new
         # One statement checks, numbers and updates the session; a refusal is
         # explained by a second look only when it happens.
-        conds = [s.c.id == session_id]
+        params: dict[str, Any] = {"sid": session_id, "n": len(new), "at": at}
         if job.owner is not None:
-            conds.append(s.c.lease_owner == job.owner)
-        if job.require_open:
-            conds += [s.c.archived_at.is_(None), s.c.status != "terminated"]
-        values: dict[str, Any] = {"last_seq": s.c.last_seq + len(new), "updated_at": at}
+            params["owner"] = job.owner
         if job.status is not None:
-            values["status"] = job.status
+            params["status"] = job.status
         if job.usage is not None:
-            for name in (
-                "input_tokens",
-                "output_tokens",
-                "cache_creation_input_tokens",
-                "cache_read_input_tokens",
-            ):
-                values[name] = getattr(s.c, name) + getattr(job.usage, name)
-        if job.turn == "start":
-            values["turn_started_at"] = at
-        elif job.turn == "end":
-            elapsed = cast(at - s.c.turn_started_at, Float) / 1e6
-            values["active_seconds"] = s.c.active_seconds + func.coalesce(elapsed, 0.0)
-            values["turn_started_at"] = None
-        last = conn.execute(
-            update(s).where(*conds).values(**values).returning(s.c.last_seq)
-        ).scalar()
+            u = job.usage
+            params.update(
+                it=u.input_tokens,
+                ot=u.output_tokens,
+                cct=u.cache_creation_input_tokens,
+                crt=u.cache_read_input_tokens,
+            )
+        statement = _session_update(
+            job.owner is not None,
+            job.require_open,
+            job.status is not None,
+            job.usage is not None,
+            job.turn,
+        )
+        last = conn.execute(statement, params).scalar()
         if last is None:
             self._refusal(conn, job)
         first = int(last) - len(new)
@@ -518,7 +515,7 @@ class Store:
             _envelope(full, ev.id, session_id, seq, at, processed)
             stored.append(full)
         if rows:
-            conn.execute(insert(t.events), rows)
+            conn.execute(_INSERT_EVENTS, rows)
         if job.mark_processed:
             conn.execute(
                 update(t.events)
@@ -528,7 +525,7 @@ class Store:
         if rows and self.shared:
             # Delivered to every replica's listener when this commits.
             conn.execute(
-                text("SELECT pg_notify(:channel, :payload)"),
+                _NOTIFY,
                 {
                     "channel": EVENTS_CHANNEL,
                     "payload": f"{session_id} {first + 1} {first + len(rows)}",
@@ -798,6 +795,44 @@ class Store:
         if page is not None and page.backward:
             rows.reverse()
         return rows, more
+
+
+_INSERT_EVENTS = insert(t.events)
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
+@functools.cache
+def _session_update(
+    owner: bool, require_open: bool, status: bool, usage: bool, turn: str | None
+) -> TextClause:
+    """The UPDATE ... RETURNING of an append, one prepared text per shape (the
+    hot path: building it from expressions each time costs more than the
+    database's work)."""
+    sets = ["last_seq = last_seq + :n", "updated_at = :at"]
+    if status:
+        sets.append("status = :status")
+    if usage:
+        sets += [
+            "input_tokens = input_tokens + :it",
+            "output_tokens = output_tokens + :ot",
+            "cache_creation_input_tokens = cache_creation_input_tokens + :cct",
+            "cache_read_input_tokens = cache_read_input_tokens + :crt",
+        ]
+    if turn == "start":
+        sets.append("turn_started_at = :at")
+    elif turn == "end":
+        sets += [
+            "active_seconds = active_seconds"
+            " + COALESCE(CAST(:at - turn_started_at AS FLOAT) / 1000000.0, 0.0)",
+            "turn_started_at = NULL",
+        ]
+    where = ["id = :sid"]
+    if owner:
+        where.append("lease_owner = :owner")
+    if require_open:
+        where += ["archived_at IS NULL", "status <> 'terminated'"]
+    sql = f"UPDATE sessions SET {', '.join(sets)} WHERE {' AND '.join(where)} RETURNING last_seq"
+    return text(sql).bindparams(bindparam("n", type_=BigInteger), bindparam("at", type_=BigInteger))
 
 
 def _sqlite_engine(url: URL, begin: str) -> Engine:
