@@ -90,6 +90,16 @@ class _Runner:
         finally:
             rt._retire(self)
 
+    async def _linger(self) -> bool:
+        """Keeps the lease a moment for the next event (a conversation's next
+        message usually follows soon and then needs no new lease); False when
+        none came."""
+        try:
+            await asyncio.wait_for(self.wake.wait(), self.runtime.lease.linger_seconds)
+        except TimeoutError:
+            return False
+        return True
+
     async def _keep_lease(self) -> None:
         rt = self.runtime
         while True:
@@ -116,17 +126,21 @@ class _Runner:
 
     async def _loop(self) -> None:
         rt = self.runtime
+        # Whether the queue may hold more than what was last read: new events
+        # always set ``wake`` (here or through the listener), so after a turn
+        # that emptied the queue there is nothing to read until then.
+        look = True
         while True:
+            if not look and not self.wake.is_set():
+                if not await self._linger():
+                    return
+            look = True
             self.wake.clear()
-            pending = await rt.log.store.pending_events(self.session_id)
+            pending, session = await rt.log.store.work_of(self.session_id)
             if not pending:
                 if self.wake.is_set():
                     continue
-                # Keep the lease a moment: the next message of a conversation
-                # usually follows soon, and then needs no new lease.
-                try:
-                    await asyncio.wait_for(self.wake.wait(), rt.lease.linger_seconds)
-                except TimeoutError:
+                if not await self._linger():
                     return
                 continue
             last_interrupt = max(
@@ -153,7 +167,6 @@ class _Runner:
                 # Nothing to run for it (system messages, outcomes, stale answers).
                 await rt.log.store.mark_processed([ev.id])
                 continue
-            session = await rt.log.store.get_session(self.session_id)
             if ev.sequence <= self.interrupt_seq:
                 continue
             if resume:
@@ -170,6 +183,7 @@ class _Runner:
                         await self.turn_task
             exc = None if self.turn_task.cancelled() else self.turn_task.exception()
             self.turn_task = None
+            look = len(pending) > 1 or exc is not None
             if exc is not None:
                 log.error("turn of %s failed", self.session_id, exc_info=exc)
                 if isinstance(exc, LeaseLost):

@@ -116,9 +116,9 @@ class Store:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             plain = parsed.set(drivername="sqlite")
-            store = cls(
-                None, (_sqlite_engine(plain, "BEGIN IMMEDIATE"), _sqlite_engine(plain, "BEGIN"))
-            )
+            # Reads run in autocommit: one statement, one consistent snapshot.
+            writer = _sqlite_engine(plain, "BEGIN IMMEDIATE")
+            store = cls(None, (writer, _sqlite_engine(plain, None)))
             await store._tx(migrations.upgrade, write=True)
             return store
         engine = create_async_engine(url, pool_pre_ping=False)
@@ -689,6 +689,26 @@ class Store:
 
         return await self._tx(work, write=False)
 
+    async def work_of(
+        self, session_id: str
+    ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
+        """A session's unprocessed events, in order, and the session (one read)."""
+        e, s = t.events, t.sessions
+
+        def work(conn: Connection) -> Any:
+            pending = conn.execute(
+                select(e)
+                .where(e.c.session_id == session_id, e.c.processed_at.is_(None))
+                .order_by(e.c.seq)
+            ).all()
+            row = conn.execute(select(s).where(s.c.id == session_id)).first()
+            return pending, row
+
+        pending, row = await self._tx(work, write=False)
+        if row is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        return [_event(r) for r in pending], _session(row)
+
     async def event_seq(self, session_id: str, event_id: str) -> int:
         e = t.events
 
@@ -835,7 +855,7 @@ def _session_update(
     return text(sql).bindparams(bindparam("n", type_=BigInteger), bindparam("at", type_=BigInteger))
 
 
-def _sqlite_engine(url: URL, begin: str) -> Engine:
+def _sqlite_engine(url: URL, begin: str | None) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -849,9 +869,11 @@ def _sqlite_engine(url: URL, begin: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
+    if begin is not None:
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
 
     return engine
 
