@@ -108,6 +108,7 @@ class Store:
         self.engine = engine
         self._sqlite = sqlite
         self.shared = engine is not None and engine.dialect.name == "postgresql"
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine else None
         self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
         self._read_pool = ThreadPoolExecutor(2, thread_name_prefix="sqlite-read")
 
@@ -153,7 +154,9 @@ class Store:
         if write:
             async with self.engine.begin() as aconn:
                 return await aconn.run_sync(work)
-        async with self.engine.connect() as aconn:
+        # Reads in autocommit: no BEGIN and ROLLBACK round trips around them.
+        assert self._reader is not None
+        async with self._reader.connect() as aconn:
             return await aconn.run_sync(work)
 
     # ----------------------------------------------------------------- agents
@@ -483,54 +486,63 @@ class Store:
                 cct=u.cache_creation_input_tokens,
                 crt=u.cache_read_input_tokens,
             )
-        statement = _session_update(
+        shape = (
             job.owner is not None,
             job.require_open,
             job.status is not None,
             job.usage is not None,
             job.turn,
         )
-        last = conn.execute(statement, params).scalar()
-        if last is None:
-            self._refusal(conn, job)
-        first = int(last) - len(new)
-        stored: list[event_pb2.SessionEvent] = []
-        rows = []
-        for i, ev in enumerate(new, start=1):
-            seq = first + i
-            processed = at if ev.processed else None
-            rows.append(
-                {
-                    "id": ev.id,
-                    "session_id": session_id,
-                    "seq": seq,
-                    "type": ev.type,
-                    "created_at": at,
-                    "processed_at": processed,
-                    "body": ev.payload.SerializeToString(),
-                }
+        bodies = [ev.payload.SerializeToString() for ev in new]
+        processed = [at if ev.processed else None for ev in new]
+        if self.shared:
+            # PostgreSQL: the whole append, its notification included, in one
+            # round trip.
+            params.update(
+                ids=[ev.id for ev in new],
+                types=[ev.type for ev in new],
+                processed=processed,
+                bodies=bodies,
+                mark=list(job.mark_processed),
+                channel=EVENTS_CHANNEL,
             )
+            last = conn.execute(_pg_append(*shape), params).scalar()
+            if last is None:
+                self._refusal(conn, job)
+            first = int(last) - len(new)
+        else:
+            last = conn.execute(_session_update(*shape), params).scalar()
+            if last is None:
+                self._refusal(conn, job)
+            first = int(last) - len(new)
+            if new:
+                conn.execute(
+                    _INSERT_EVENTS,
+                    [
+                        {
+                            "id": ev.id,
+                            "session_id": session_id,
+                            "seq": first + i,
+                            "type": ev.type,
+                            "created_at": at,
+                            "processed_at": processed[i - 1],
+                            "body": bodies[i - 1],
+                        }
+                        for i, ev in enumerate(new, start=1)
+                    ],
+                )
+            if job.mark_processed:
+                conn.execute(
+                    update(t.events)
+                    .where(t.events.c.id.in_(list(job.mark_processed)))
+                    .values(processed_at=at)
+                )
+        stored: list[event_pb2.SessionEvent] = []
+        for i, ev in enumerate(new, start=1):
             full = event_pb2.SessionEvent()
             full.CopyFrom(ev.payload)
-            _envelope(full, ev.id, session_id, seq, at, processed)
+            _envelope(full, ev.id, session_id, first + i, at, processed[i - 1])
             stored.append(full)
-        if rows:
-            conn.execute(_INSERT_EVENTS, rows)
-        if job.mark_processed:
-            conn.execute(
-                update(t.events)
-                .where(t.events.c.id.in_(list(job.mark_processed)))
-                .values(processed_at=at)
-            )
-        if rows and self.shared:
-            # Delivered to every replica's listener when this commits.
-            conn.execute(
-                _NOTIFY,
-                {
-                    "channel": EVENTS_CHANNEL,
-                    "payload": f"{session_id} {first + 1} {first + len(rows)}",
-                },
-            )
         return stored
 
     def _refusal(self, conn: Connection, job: Append) -> NoReturn:
@@ -818,7 +830,6 @@ class Store:
 
 
 _INSERT_EVENTS = insert(t.events)
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 
 @functools.cache
@@ -828,6 +839,45 @@ def _session_update(
     """The UPDATE ... RETURNING of an append, one prepared text per shape (the
     hot path: building it from expressions each time costs more than the
     database's work)."""
+    return text(_session_update_sql(owner, require_open, status, usage, turn)).bindparams(
+        bindparam("n", type_=BigInteger), bindparam("at", type_=BigInteger)
+    )
+
+
+@functools.cache
+def _pg_append(
+    owner: bool, require_open: bool, status: bool, usage: bool, turn: str | None
+) -> TextClause:
+    """A whole append on PostgreSQL as one statement: the session update, the
+    events numbered after it, the events it marks processed, and the
+    notification to the other replicas (sent when the transaction commits)."""
+    update_sql = _session_update_sql(owner, require_open, status, usage, turn)
+    sql = f"""
+WITH s AS ({update_sql}),
+ins AS (
+    INSERT INTO events (id, session_id, seq, type, created_at, processed_at, body)
+    SELECT u.id, :sid, s.last_seq - :n + u.ord, u.type, :at, u.processed, u.body
+    FROM s, unnest(
+        CAST(:ids AS varchar[]), CAST(:types AS varchar[]),
+        CAST(:processed AS bigint[]), CAST(:bodies AS bytea[])
+    ) WITH ORDINALITY AS u(id, type, processed, body, ord)
+),
+mp AS (
+    UPDATE events SET processed_at = :at
+    WHERE id = ANY(CAST(:mark AS varchar[])) AND EXISTS (SELECT 1 FROM s)
+),
+nt AS (
+    SELECT pg_notify(
+        :channel, :sid || ' ' || (s.last_seq - :n + 1) || ' ' || s.last_seq
+    ) FROM s WHERE :n > 0
+)
+SELECT s.last_seq, (SELECT count(*) FROM nt) FROM s"""
+    return text(sql).bindparams(bindparam("n", type_=BigInteger), bindparam("at", type_=BigInteger))
+
+
+def _session_update_sql(
+    owner: bool, require_open: bool, status: bool, usage: bool, turn: str | None
+) -> str:
     sets = ["last_seq = last_seq + :n", "updated_at = :at"]
     if status:
         sets.append("status = :status")
@@ -851,8 +901,7 @@ def _session_update(
         where.append("lease_owner = :owner")
     if require_open:
         where += ["archived_at IS NULL", "status <> 'terminated'"]
-    sql = f"UPDATE sessions SET {', '.join(sets)} WHERE {' AND '.join(where)} RETURNING last_seq"
-    return text(sql).bindparams(bindparam("n", type_=BigInteger), bindparam("at", type_=BigInteger))
+    return f"UPDATE sessions SET {', '.join(sets)} WHERE {' AND '.join(where)} RETURNING last_seq"
 
 
 def _sqlite_engine(url: URL, begin: str | None) -> Engine:
