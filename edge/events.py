@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 
 from aiohttp import web
 from sessiond.v1 import event_pb2
@@ -97,7 +98,25 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     return resp
 
 
+# Frames of recent events, shared by every stream that sends them (a session
+# with many subscribers encodes each event once). An event is keyed by its id
+# and processing time, the one field that differs between live and replay.
+_FRAMES: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+MAX_FRAMES = 4096
+
+
 def _render(item: event_pb2.StreamEventsResponse) -> bytes:
+    if item.WhichOneof("item") != "event":
+        name, data = stream_item_to_json(item)
+        return sse.frame(name, dumps(data))
+    ev = item.event
+    key = (ev.id, ev.processed_at.seconds, ev.processed_at.nanos)
+    cached = _FRAMES.get(key)
+    if cached is not None:
+        return cached
     name, data = stream_item_to_json(item)
-    event_id = item.event.id if item.WhichOneof("item") == "event" else None
-    return sse.frame(name, dumps(data), event_id)
+    frame = sse.frame(name, dumps(data), ev.id)
+    _FRAMES[key] = frame
+    if len(_FRAMES) > MAX_FRAMES:
+        _FRAMES.popitem(last=False)
+    return frame

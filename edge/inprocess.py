@@ -96,10 +96,11 @@ _END = object()  # a step's result once the generator has finished
 class InProcessStream:
     """A server stream run in-process, with the interface of ``StreamCall``.
 
-    Each step of the servicer's generator runs in a task of its own, so that
-    ``opened()`` can return once the stream is attached while the first item is
-    still pending, and ``aclose()`` can stop the generator at any await. A
-    caller cancelled while waiting closes the stream, cancelling the servicer.
+    The first step of the servicer's generator runs in a task of its own, so
+    that ``opened()`` can return once the stream is attached while the first
+    item is still pending; later items are read in the caller's task.
+    ``aclose()`` stops the generator at any await. A caller cancelled while
+    waiting closes the stream, cancelling the servicer.
     """
 
     def __init__(
@@ -112,6 +113,8 @@ class InProcessStream:
         self._step: asyncio.Task[Any] | None = None
         self._closed = False
         self._closing = asyncio.Lock()
+        self._reading: tuple[asyncio.Task[Any] | None, asyncio.Future[None]] | None = None
+        self._cancelled_reader = False
 
     async def opened(self) -> None:
         """Returns once the servicer has attached the stream (or yielded, or ended);
@@ -133,6 +136,8 @@ class InProcessStream:
     async def __anext__(self) -> Any:
         if self._closed:
             raise StopAsyncIteration
+        if self._step is None:
+            return await self._read()
         step = self._start_step()
         await self._wait(step)
         self._step = None
@@ -148,9 +153,37 @@ class InProcessStream:
             raise StopAsyncIteration
         return item
 
+    async def _read(self) -> Any:
+        """The next item, read in the caller's task (no task of its own: a
+        stream with many subscribers reads each event many times). ``aclose``
+        from elsewhere cancels the read, which then ends the iteration."""
+        reader = asyncio.current_task()
+        done = asyncio.get_running_loop().create_future()
+        self._reading = (reader, done)
+        try:
+            return await self._gen.__anext__()
+        except asyncio.CancelledError:
+            if self._closed and reader is not None and self._cancelled_reader:
+                reader.uncancel()
+                raise StopAsyncIteration from None
+            raise
+        except (StopAsyncIteration, CoreError):
+            raise
+        except Exception as e:
+            raise self._context.error(e, self._name) from None
+        finally:
+            self._reading = None
+            done.set_result(None)
+
     async def aclose(self) -> None:
         """Stops the servicer's generator, so that what it holds is released."""
         self._closed = True
+        reading = self._reading
+        if reading is not None and reading[0] is not asyncio.current_task():
+            self._cancelled_reader = True
+            if reading[0] is not None:
+                reading[0].cancel()
+            await asyncio.wait((reading[1],))
         async with self._closing:
             step, self._step = self._step, None
             if step is not None:
