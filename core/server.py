@@ -8,6 +8,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -19,7 +20,6 @@ from sessiond.v1 import (
 )
 
 from core.fanout import Broker
-from core.listener import Listener, asyncpg_dsn
 from core.runtime.model import Model
 from core.runtime.offline import OfflineModel
 from core.runtime.runtime import LeasePolicy, Runtime
@@ -34,6 +34,9 @@ from core.services.environments import EnvironmentService
 from core.services.events import EventLog
 from core.services.sessions import SessionService
 from core.store.store import Store
+
+if TYPE_CHECKING:
+    from core.listener import Listener
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ class CoreServer:
         self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
         self.listener: Listener | None = None
         if store.shared:
+            from core.listener import Listener, asyncpg_dsn
+
             self.listener = Listener(
                 asyncpg_dsn(db_url),
                 store,

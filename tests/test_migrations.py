@@ -82,7 +82,8 @@ async def _seed_0001(url: str) -> None:
 
 
 async def test_migrations_build_exactly_the_tables_the_store_uses(db_url: str) -> None:
-    await _migrate(db_url)
+    # Through the scripts (a new database at "head" takes the tables directly).
+    await _migrate(db_url, migrations.HEAD)
     engine = create_async_engine(db_url)
     try:
         async with engine.connect() as conn:
@@ -141,3 +142,27 @@ async def test_replicas_starting_together_migrate_once(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert [v[0] for v in versions] == ["0002"]
+
+
+def test_head_names_the_newest_script() -> None:
+    """`upgrade` skips Alembic when the database is at HEAD: HEAD must be current."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrations.config())
+    assert scripts.get_current_head() == migrations.HEAD
+
+
+async def test_a_new_database_is_created_at_head(db_url: str) -> None:
+    store = await Store.open(db_url)
+    await store.close()
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            version = await conn.run_sync(migrations.current)
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c), schema.metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert version == migrations.HEAD
+    assert diff == [], diff

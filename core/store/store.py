@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
@@ -30,10 +30,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.elements import TextClause
 
 from core import errors
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 from core.store import migrations
 from core.store import schema as t
 from core.timeutil import now_us, to_timestamp
@@ -122,6 +124,9 @@ class Store:
             store = cls(None, (writer, _sqlite_engine(plain, None)))
             await store._tx(migrations.upgrade, write=True)
             return store
+        # Only PostgreSQL needs the async engine (and asyncpg).
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         engine = create_async_engine(url, pool_pre_ping=False)
 
         def migrate(conn: Connection) -> None:
