@@ -149,7 +149,7 @@ class _Runner:
             cutoff = max(last_interrupt, self.interrupt_seq)
             skipped = [e.id for e in pending if e.sequence <= cutoff]
             if skipped:
-                await rt.log.store.mark_processed(skipped)
+                await rt.log.append(self.session_id, [], mark_processed=skipped)
                 continue
             ev = pending[0]
             kind = ev.WhichOneof("payload")
@@ -165,7 +165,7 @@ class _Runner:
                 resume = target in pending_actions(events)
             if kind != "user_message" and not resume:
                 # Nothing to run for it (system messages, outcomes, stale answers).
-                await rt.log.store.mark_processed([ev.id])
+                await rt.log.append(self.session_id, [], mark_processed=[ev.id])
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue

@@ -476,6 +476,18 @@ class Store:
     def _append(self, conn: Connection, job: Append) -> list[event_pb2.SessionEvent]:
         at = now_us()
         session_id, new = job.session_id, job.new
+        if not new and job.status is None and job.usage is None and job.turn is None:
+            # Only marks events processed: the session itself does not change.
+            if job.mark_processed:
+                conn.execute(
+                    update(t.events)
+                    .where(
+                        t.events.c.id.in_(list(job.mark_processed)),
+                        t.events.c.processed_at.is_(None),
+                    )
+                    .values(processed_at=at)
+                )
+            return []
         # One statement checks, numbers and updates the session; a refusal is
         # explained by a second look only when it happens.
         params: dict[str, Any] = {"sid": session_id, "n": len(new), "at": at}
@@ -679,19 +691,6 @@ class Store:
             return [_event(r) for r in rows]
 
         return await self._tx(work, write=False)
-
-    async def mark_processed(self, event_ids: Sequence[str]) -> None:
-        if not event_ids:
-            return
-
-        def work(conn: Connection) -> Any:
-            conn.execute(
-                update(t.events)
-                .where(t.events.c.id.in_(list(event_ids)), t.events.c.processed_at.is_(None))
-                .values(processed_at=now_us())
-            )
-
-        await self._tx(work, write=True)
 
     async def pending_events(self, session_id: str) -> list[event_pb2.SessionEvent]:
         e = t.events
