@@ -354,8 +354,7 @@ class Store:
 
     async def get_session(self, session_id: str) -> session_pb2.Session:
         def work(conn: Connection) -> Any:
-            row = (conn.execute(select(t.sessions).where(t.sessions.c.id == session_id))).first()
-            return row
+            return conn.execute(_SESSION, {"sid": session_id}).first()
 
         row = await self._tx(work, write=False)
         if row is None:
@@ -709,15 +708,10 @@ class Store:
         self, session_id: str
     ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
         """A session's unprocessed events, in order, and the session (one read)."""
-        e, s = t.events, t.sessions
 
         def work(conn: Connection) -> Any:
-            pending = conn.execute(
-                select(e)
-                .where(e.c.session_id == session_id, e.c.processed_at.is_(None))
-                .order_by(e.c.seq)
-            ).all()
-            row = conn.execute(select(s).where(s.c.id == session_id)).first()
+            pending = conn.execute(_PENDING, {"sid": session_id}).all()
+            row = conn.execute(_SESSION, {"sid": session_id}).first()
             return pending, row
 
         pending, row = await self._tx(work, write=False)
@@ -744,15 +738,9 @@ class Store:
     async def events_after(
         self, session_id: str, seq: int, limit: int
     ) -> list[event_pb2.SessionEvent]:
-        e = t.events
 
         def work(conn: Connection) -> Any:
-            rows = conn.execute(
-                select(e)
-                .where(e.c.session_id == session_id, e.c.seq > seq)
-                .order_by(e.c.seq)
-                .limit(limit)
-            )
+            rows = conn.execute(_EVENTS_AFTER, {"sid": session_id, "after": seq, "lim": limit})
             return [_event(r) for r in rows]
 
         return await self._tx(work, write=False)
@@ -833,7 +821,21 @@ class Store:
         return rows, more
 
 
+# Statements of the hot paths, built once (building them per call costs more
+# than running them).
 _INSERT_EVENTS = insert(t.events)
+_EVENTS_AFTER = (
+    select(t.events)
+    .where(t.events.c.session_id == bindparam("sid"), t.events.c.seq > bindparam("after"))
+    .order_by(t.events.c.seq)
+    .limit(bindparam("lim"))
+)
+_PENDING = (
+    select(t.events)
+    .where(t.events.c.session_id == bindparam("sid"), t.events.c.processed_at.is_(None))
+    .order_by(t.events.c.seq)
+)
+_SESSION = select(t.sessions).where(t.sessions.c.id == bindparam("sid"))
 
 
 @functools.cache
