@@ -94,11 +94,12 @@ events = Table(
     # sessiond.v1.SessionEvent with only its payload set.
     Column("body", LargeBinary, nullable=False),
     UniqueConstraint("session_id", "seq", name="events_session_seq"),
-    Index("events_pending", "session_id", "processed_at"),
-    # Only the few events not yet processed (a replica looks for orphaned work).
+    # Only the few events not yet processed: a session's queue in order, and
+    # the work a replica looks for when another one died.
     Index(
         "events_unprocessed",
         "session_id",
+        "seq",
         postgresql_where=text("processed_at IS NULL"),
         sqlite_where=text("processed_at IS NULL"),
     ),
