@@ -527,23 +527,18 @@ class Store:
                 self._refusal(conn, job)
             first = int(last) - len(new)
         else:
-            last = conn.execute(_session_update(*shape), params).scalar()
-            if last is None:
+            # SQLite: straight to the driver, inside the writer's transaction
+            # (SQLAlchemy's execution plumbing cost more than the statements).
+            raw = _driver(conn)
+            found = raw.execute(_session_update_sql(*shape), params).fetchone()
+            if found is None:
                 self._refusal(conn, job)
-            first = int(last) - len(new)
+            first = int(found[0]) - len(new)
             if new:
-                conn.execute(
-                    _INSERT_EVENTS,
+                raw.executemany(
+                    _INSERT_EVENTS_SQL,
                     [
-                        {
-                            "id": ev.id,
-                            "session_id": session_id,
-                            "seq": first + i,
-                            "type": ev.type,
-                            "created_at": at,
-                            "processed_at": processed[i - 1],
-                            "body": bodies[i - 1],
-                        }
+                        (ev.id, session_id, first + i, ev.type, at, processed[i - 1], bodies[i - 1])
                         for i, ev in enumerate(new, start=1)
                     ],
                 )
@@ -710,14 +705,18 @@ class Store:
         """A session's unprocessed events, in order, and the session (one read)."""
 
         def work(conn: Connection) -> Any:
-            pending = conn.execute(_PENDING, {"sid": session_id}).all()
+            if self._sqlite is not None:
+                raw = _driver(conn)
+                events = [_event_of(r) for r in raw.execute(_PENDING_SQL, (session_id,))]
+            else:
+                events = [_event(r) for r in conn.execute(_PENDING, {"sid": session_id})]
             row = conn.execute(_SESSION, {"sid": session_id}).first()
-            return pending, row
+            return events, row
 
         pending, row = await self._tx(work, write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
-        return [_event(r) for r in pending], _session(row)
+        return pending, _session(row)
 
     async def event_seq(self, session_id: str, event_id: str) -> int:
         e = t.events
@@ -740,6 +739,9 @@ class Store:
     ) -> list[event_pb2.SessionEvent]:
 
         def work(conn: Connection) -> Any:
+            if self._sqlite is not None:
+                cur = _driver(conn).execute(_EVENTS_AFTER_SQL, (session_id, seq, limit))
+                return [_event_of(r) for r in cur]
             rows = conn.execute(_EVENTS_AFTER, {"sid": session_id, "after": seq, "lim": limit})
             return [_event(r) for r in rows]
 
@@ -836,6 +838,32 @@ _PENDING = (
     .order_by(t.events.c.seq)
 )
 _SESSION = select(t.sessions).where(t.sessions.c.id == bindparam("sid"))
+# The same on SQLite's driver.
+_EVENT_COLUMNS = "id, session_id, seq, created_at, processed_at, body"
+_INSERT_EVENTS_SQL = (
+    "INSERT INTO events (id, session_id, seq, type, created_at, processed_at, body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_EVENTS_AFTER_SQL = (
+    f"SELECT {_EVENT_COLUMNS} FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
+_PENDING_SQL = (
+    f"SELECT {_EVENT_COLUMNS} FROM events"
+    " WHERE session_id = ? AND processed_at IS NULL ORDER BY seq"
+)
+
+
+def _driver(conn: Connection) -> Any:
+    """The sqlite3 connection under a SQLAlchemy one, in its transaction."""
+    return conn.connection.driver_connection
+
+
+def _event_of(row: tuple[Any, ...]) -> event_pb2.SessionEvent:
+    """An event from a driver row in ``_EVENT_COLUMNS`` order."""
+    event_id, session_id, seq, created_at, processed_at, body = row
+    ev = event_pb2.SessionEvent.FromString(body)
+    _envelope(ev, event_id, session_id, seq, created_at, processed_at)
+    return ev
 
 
 @functools.cache
