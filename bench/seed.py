@@ -5,7 +5,6 @@ database takes them."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,22 +12,15 @@ from typing import Any
 from lib import NotAvailable, Postgres, Store
 
 BATCH = 50_000
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # the server's Crockford base32
 TEXT = "seeded event for the ListEvents benchmark"
 
 
-def _encode(value: int, length: int) -> str:
-    out = []
-    for _ in range(length):
-        out.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(out))
-
-
 def id_prefix() -> str:
-    """'sevt_' and 16 time-ordered characters; a 10-digit counter completes the 26."""
-    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
-    return "sevt_" + _encode(value, 26)[:16]
+    """'sevt_' and 16 time-ordered characters (the server's own id scheme); a
+    10-digit counter completes the 26."""
+    from core import ids
+
+    return ids.new_id(ids.EVENT)[:21]
 
 
 def seq_of(event_id: str, first_seq: int) -> int:
