@@ -4,6 +4,7 @@ they build exactly the tables the store queries, and an upgrade keeps data."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -166,3 +167,23 @@ async def test_a_new_database_is_created_at_head(db_url: str) -> None:
         await engine.dispose()
     assert version == migrations.HEAD
     assert diff == [], diff
+
+
+async def test_reading_a_session_queue_does_not_scan_its_history(tmp_path: Path) -> None:
+    """The runner reads a session's unprocessed events at every turn: on a
+    session with a million events that must be an index lookup, not a scan."""
+    import sqlite3
+
+    from core.store import store as store_module
+
+    path = tmp_path / "db.sqlite"
+    await (await Store.open(f"sqlite+aiosqlite:///{path}")).close()  # creates the tables
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+
+        def plan(sql: str, *params: object) -> str:
+            return " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+        queue = plan(store_module._PENDING_SQL, "sesn_x")
+        history = plan(store_module._EVENTS_AFTER_SQL, "sesn_x", 5, 100)
+    assert "events_unprocessed" in queue and "SCAN" not in queue, queue
+    assert "SCAN" not in history, history
