@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Sequence
+
 from google.protobuf import json_format
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -21,66 +24,116 @@ def block_text(blocks: list[common_pb2.ContentBlock]) -> str:
     return "\n".join(out)
 
 
-def build(events: list[event_pb2.SessionEvent]) -> list[Message]:
+def build(events: Sequence[event_pb2.SessionEvent]) -> list[Message]:
     """Processed events, in order, as alternating user/assistant messages.
 
     Each model request span is one assistant message; tool results go back as
     a user message.
     """
-    messages: list[Message] = []
-    open_uses: list[str] = []
-
-    fresh = False
-
-    def add(role: str, part: Part | None, new: bool = False) -> None:
-        nonlocal fresh
-        if role == "assistant" and fresh:
-            new, fresh = True, False
-        if new or not messages or messages[-1].role != role:
-            messages.append(Message(role))
-        if part is not None:
-            messages[-1].parts.append(part)
-
-    def result(r: ToolResult) -> None:
-        if r.tool_use_id in open_uses:
-            open_uses.remove(r.tool_use_id)
-        add("user", r)
-
+    builder = _Builder()
     for ev in events:
+        builder.feed(ev)
+    return builder.messages
+
+
+class Conversations:
+    """Builds sessions' conversations, remembering each one's settled part.
+
+    Events before a history's first unprocessed event never change, so the
+    messages built from them are kept and the next request of the session
+    only adds what came after (a long session is not rebuilt per request).
+    """
+
+    def __init__(self, max_sessions: int = 64) -> None:
+        self._memo: OrderedDict[str, tuple[int, str, _Builder]] = OrderedDict()
+        self._max = max_sessions
+
+    def build(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> list[Message]:
+        settled = next(
+            (i for i, e in enumerate(events) if not e.HasField("processed_at")), len(events)
+        )
+        memo = self._memo.pop(session_id, None)
+        start, builder = 0, _Builder()
+        if memo is not None:
+            count, last_id, kept = memo
+            if 0 < count <= settled and events[count - 1].id == last_id:
+                start, builder = count, kept.copy()
+        for ev in events[start:settled]:
+            builder.feed(ev)
+        if settled:
+            self._memo[session_id] = (settled, events[settled - 1].id, builder.copy())
+            while len(self._memo) > self._max:
+                self._memo.popitem(last=False)
+        for ev in events[settled:]:
+            builder.feed(ev)
+        return builder.messages
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.open_uses: list[str] = []
+        self.fresh = False
+
+    def copy(self) -> _Builder:
+        """A builder that goes on from here; only the last message can still grow."""
+        other = _Builder()
+        other.messages = list(self.messages)
+        if other.messages:
+            last = other.messages[-1]
+            other.messages[-1] = Message(last.role, list(last.parts))
+        other.open_uses = list(self.open_uses)
+        other.fresh = self.fresh
+        return other
+
+    def _add(self, role: str, part: Part | None, new: bool = False) -> None:
+        if role == "assistant" and self.fresh:
+            new, self.fresh = True, False
+        if new or not self.messages or self.messages[-1].role != role:
+            self.messages.append(Message(role))
+        if part is not None:
+            self.messages[-1].parts.append(part)
+
+    def _result(self, r: ToolResult) -> None:
+        if r.tool_use_id in self.open_uses:
+            self.open_uses.remove(r.tool_use_id)
+        self._add("user", r)
+
+    def feed(self, ev: event_pb2.SessionEvent) -> None:
         if not ev.HasField("processed_at"):
-            continue
+            return
         kind = ev.WhichOneof("payload")
         if kind == "user_message":
             # Tool uses the client never answered are closed before the user moves on.
             abandoned = [
-                ToolResult(u, "No result: the user sent a new message.", True) for u in open_uses
+                ToolResult(u, "No result: the user sent a new message.", True)
+                for u in self.open_uses
             ]
-            open_uses.clear()
-            messages.append(
+            self.open_uses.clear()
+            self.messages.append(
                 Message("user", [*abandoned, Text(block_text(list(ev.user_message.content)))])
             )
         elif kind == "span_model_request_start":
             # Opened by its first content: a request that failed before any adds nothing.
-            fresh = True
+            self.fresh = True
         elif kind == "agent_message":
-            add("assistant", Text(block_text(list(ev.agent_message.content))))
+            self._add("assistant", Text(block_text(list(ev.agent_message.content))))
         elif kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):
             use = getattr(ev, kind)
-            add("assistant", ToolUse(ev.id, use.name, json_format.MessageToDict(use.input)))
-            open_uses.append(ev.id)
+            self._add("assistant", ToolUse(ev.id, use.name, json_format.MessageToDict(use.input)))
+            self.open_uses.append(ev.id)
         elif kind == "agent_tool_result":
             r = ev.agent_tool_result
-            result(ToolResult(r.tool_use_id, block_text(list(r.content)), r.is_error))
+            self._result(ToolResult(r.tool_use_id, block_text(list(r.content)), r.is_error))
         elif kind == "agent_mcp_tool_result":
             m = ev.agent_mcp_tool_result
-            result(ToolResult(m.mcp_tool_use_id, block_text(list(m.content)), m.is_error))
+            self._result(ToolResult(m.mcp_tool_use_id, block_text(list(m.content)), m.is_error))
         elif kind == "user_custom_tool_result":
             c = ev.user_custom_tool_result
-            result(ToolResult(c.custom_tool_use_id, block_text(list(c.content)), c.is_error))
+            self._result(ToolResult(c.custom_tool_use_id, block_text(list(c.content)), c.is_error))
         elif kind == "user_tool_confirmation":
             d = ev.user_tool_confirmation
             if d.result == event_pb2.TOOL_CONFIRMATION_RESULT_DENY:
                 reason = d.deny_message if d.HasField("deny_message") else ""
                 text = "The user denied this tool call." + (f" {reason}" if reason else "")
-                result(ToolResult(d.tool_use_id, text, True))
-    return messages
+                self._result(ToolResult(d.tool_use_id, text, True))

@@ -67,6 +67,7 @@ class TurnContext:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # This replica's name in turn leases (None: appends are not fenced).
     owner: str | None = None
+    conversations: conversation.Conversations = field(default_factory=conversation.Conversations)
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -250,7 +251,7 @@ class Turn:
         request = ModelRequest(
             model=agent.model.id,
             system=agent.system if agent.HasField("system") else None,
-            messages=conversation.build(events),
+            messages=self._ctx.conversations.build(self._sid, events),
             tools=self._plan.specs(),
             turn_key=_turn_key(events, self._sid),
             effort=agent.model.effort.WhichOneof("type"),
