@@ -1053,6 +1053,4 @@ def _envelope(
 
 
 def _event(row: Any) -> event_pb2.SessionEvent:
-    ev = event_pb2.SessionEvent.FromString(row.body)
-    _envelope(ev, row.id, row.session_id, row.seq, row.created_at, row.processed_at)
-    return ev
+    return _event_of((row.id, row.session_id, row.seq, row.created_at, row.processed_at, row.body))

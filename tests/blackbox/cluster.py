@@ -15,7 +15,7 @@ import itertools
 import os
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,6 +202,24 @@ async def _start(
     return p
 
 
+async def _start_on_free_port(
+    name: str,
+    args_for: Callable[[str], list[str]],
+    log_dir: Path,
+    env: Mapping[str, str],
+) -> Process:
+    """Starts a child listening on a free port, picking another if it was taken meanwhile."""
+    for attempt in range(3):
+        (port,) = free_ports(1)
+        addr = f"127.0.0.1:{port}"
+        try:
+            return await _start(f"{name}-{port}", args_for(addr), log_dir, env, addr)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def start_cluster(
     base_pg_url: str,
     data_dir: Path,
@@ -218,39 +236,32 @@ async def start_cluster(
     edges: list[Process] = []
     try:
         for i in range(2):
-            for attempt in range(3):
-                (port,) = free_ports(1)
-                addr = f"127.0.0.1:{port}"
-                args = [
-                    "core",
-                    "--grpc",
-                    addr,
-                    "--db",
-                    db,
-                    "--data-dir",
-                    str(data_dir / f"core{i}"),
-                ]
-                args += ["--model-backend", "offline"]
-                try:
-                    cores.append(await _start(f"core{i}-{port}", args, log_dir, env, addr))
-                    break
-                except PortTaken:
-                    if attempt == 2:
-                        raise
+            cores.append(
+                await _start_on_free_port(
+                    f"core{i}",
+                    lambda addr, i=i: [
+                        "core", "--grpc", addr, "--db", db,
+                        "--data-dir", str(data_dir / f"core{i}"),
+                        "--model-backend", "offline",
+                    ],
+                    log_dir,
+                    env,
+                )
+            )  # fmt: skip
         targets = [c.address for c in cores]
         for i in range(2):
-            for attempt in range(3):
-                (port,) = free_ports(1)
-                addr = f"127.0.0.1:{port}"
-                ring = ",".join(targets[i:] + targets[:i])
-                args = ["edge", "--http", addr, "--core", ring, "--api-key", api_key]
-                args += ["--data-dir", str(data_dir / f"edge{i}")]
-                try:
-                    edges.append(await _start(f"edge{i}-{port}", args, log_dir, env, addr))
-                    break
-                except PortTaken:
-                    if attempt == 2:
-                        raise
+            ring = ",".join(targets[i:] + targets[:i])
+            edges.append(
+                await _start_on_free_port(
+                    f"edge{i}",
+                    lambda addr, i=i, ring=ring: [
+                        "edge", "--http", addr, "--core", ring, "--api-key", api_key,
+                        "--data-dir", str(data_dir / f"edge{i}"),
+                    ],
+                    log_dir,
+                    env,
+                )
+            )  # fmt: skip
     except BaseException:
         for p in [*edges, *cores]:
             with contextlib.suppress(Exception):
