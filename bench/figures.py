@@ -686,10 +686,9 @@ class ListEvents(Figure):
             base_stats(out, prefix, label, samples)
 
     async def _floor(self, store: Store, sid: str, starts: list[int], out: Result) -> None:
+        from sessiond.core.store import schema
         from sqlalchemy import select
         from sqlalchemy.ext.asyncio import create_async_engine
-
-        from core.store import schema
 
         e = schema.events
         engine = create_async_engine(store.db_url)

@@ -420,7 +420,7 @@ class Sessiond:
 
 
 def _sessiond_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", *args]
+    return [sys.executable, "-m", "sessiond.cli.main", *args]
 
 
 async def _start_once(store: Store, tag: str) -> Sessiond:

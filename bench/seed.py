@@ -18,7 +18,7 @@ TEXT = "seeded event for the ListEvents benchmark"
 def id_prefix() -> str:
     """'sevt_' and 16 time-ordered characters (the server's own id scheme); a
     10-digit counter completes the 26."""
-    from core import ids
+    from sessiond.core import ids
 
     return ids.new_id(ids.EVENT)[:21]
 
@@ -41,7 +41,7 @@ def _body() -> bytes:
 def _columns() -> tuple[Any, list[str]]:
     """The events table and its column names; refuses a schema with a required column
     this seeder does not know how to fill."""
-    from core.store import schema
+    from sessiond.core.store import schema
 
     cols = ["id", "session_id", "seq", "type", "created_at", "processed_at", "body"]
     known = set(cols)
@@ -83,9 +83,8 @@ async def seed_events(store: Store, session_id: str, n: int) -> tuple[int, int]:
 def _seed_sqlite(
     store: Store, table: Any, cols: list[str], session_id: str, n: int
 ) -> tuple[int, int]:
+    from sessiond.core.store import schema
     from sqlalchemy import create_engine, insert, select, update
-
-    from core.store import schema
 
     engine = create_engine(f"sqlite:///{store.sqlite_path}")
     try:
@@ -112,8 +111,7 @@ async def _seed_pg(
     store: Store, table: Any, cols: list[str], session_id: str, n: int
 ) -> tuple[int, int]:
     import asyncpg
-
-    from core.store import schema
+    from sessiond.core.store import schema
 
     conn = await asyncpg.connect(Postgres.dsn(store.db_url))
     try:

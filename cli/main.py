@@ -103,7 +103,7 @@ def make_model(backend: str) -> object | None:
     if backend == "offline" or (backend == "auto" and not os.environ.get("ANTHROPIC_API_KEY")):
         return None
     try:
-        from core.runtime.anthropic_model import AnthropicModel  # type: ignore[import-not-found]
+        from sessiond.core.runtime.anthropic_model import AnthropicModel  # type: ignore[import-not-found]
     except ImportError:
         if backend == "anthropic":
             raise SystemExit("sessiond: the anthropic model backend is not available") from None
@@ -131,9 +131,9 @@ async def _wait_for_signal() -> None:
 
 
 async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
-    from core.runtime.runtime import LeasePolicy
-    from core.runtime.turn import RetryPolicy
-    from core.server import CoreServer
+    from sessiond.core.runtime.runtime import LeasePolicy
+    from sessiond.core.runtime.turn import RetryPolicy
+    from sessiond.core.server import CoreServer
 
     model = make_model(args.model_backend)
     retry = RetryPolicy(
@@ -156,9 +156,8 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
 async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  # type: ignore[no-untyped-def]
     """The edge over ``core``: a Core object, or the address(es) of cores to reach by gRPC."""
     from aiohttp import web
-
-    from edge.app import create_app
-    from edge.client import GrpcCore
+    from sessiond.edge.app import create_app
+    from sessiond.edge.client import GrpcCore
 
     keys = api_keys(args, data_dir)
     app = create_app(GrpcCore(core) if isinstance(core, str) else core, keys, own_core=True)  # type: ignore[arg-type]
@@ -199,7 +198,7 @@ async def run(args: argparse.Namespace) -> None:
     core, grpc_addr = await _start_core(args, data_dir)
     try:
         # One process: the edge calls the core's services directly, with no socket.
-        from edge.inprocess import InProcessCore
+        from sessiond.edge.inprocess import InProcessCore
 
         runner, http_addr = await _start_edge(args, data_dir, InProcessCore.for_server(core))
     except BaseException:

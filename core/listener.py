@@ -25,11 +25,10 @@ from typing import Any
 
 import asyncpg
 from google.protobuf.message import DecodeError
+from sessiond.core.fanout import Broker
+from sessiond.core.store.store import EVENTS_CHANNEL, Store
 from sessiond.v1 import event_pb2
 from sqlalchemy.engine import make_url
-
-from core.fanout import Broker
-from core.store.store import EVENTS_CHANNEL, Store
 
 log = logging.getLogger(__name__)
 

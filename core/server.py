@@ -12,6 +12,21 @@ from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sessiond.core.fanout import Broker
+from sessiond.core.runtime.model import Model
+from sessiond.core.runtime.offline import OfflineModel
+from sessiond.core.runtime.runtime import LeasePolicy, Runtime
+from sessiond.core.runtime.turn import RetryPolicy, Sleep, TurnContext
+from sessiond.core.runtime.workspaces import Workspaces, builtin_schemas
+from sessiond.core.servicers.agents import AgentServicer
+from sessiond.core.servicers.environments import EnvironmentServicer
+from sessiond.core.servicers.events import EventServicer
+from sessiond.core.servicers.sessions import SessionServicer
+from sessiond.core.services.agents import AgentService
+from sessiond.core.services.environments import EnvironmentService
+from sessiond.core.services.events import EventLog
+from sessiond.core.services.sessions import SessionService
+from sessiond.core.store.store import Store
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2_grpc,
@@ -19,24 +34,8 @@ from sessiond.v1 import (
     session_pb2_grpc,
 )
 
-from core.fanout import Broker
-from core.runtime.model import Model
-from core.runtime.offline import OfflineModel
-from core.runtime.runtime import LeasePolicy, Runtime
-from core.runtime.turn import RetryPolicy, Sleep, TurnContext
-from core.runtime.workspaces import Workspaces, builtin_schemas
-from core.servicers.agents import AgentServicer
-from core.servicers.environments import EnvironmentServicer
-from core.servicers.events import EventServicer
-from core.servicers.sessions import SessionServicer
-from core.services.agents import AgentService
-from core.services.environments import EnvironmentService
-from core.services.events import EventLog
-from core.services.sessions import SessionService
-from core.store.store import Store
-
 if TYPE_CHECKING:
-    from core.listener import Listener
+    from sessiond.core.listener import Listener
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,7 @@ class CoreServer:
         self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
         self.listener: Listener | None = None
         if store.shared:
-            from core.listener import Listener, asyncpg_dsn
+            from sessiond.core.listener import Listener, asyncpg_dsn
 
             self.listener = Listener(
                 asyncpg_dsn(db_url),

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from sessiond.edge import shorthand
+from sessiond.edge.codec import from_json, to_json
+from sessiond.edge.jsonio import json_response, read_object
+from sessiond.edge.masks import update_request
+from sessiond.edge.query import get_bool, get_int, get_timestamp, page_fields, present
+from sessiond.edge.state import core
 from sessiond.v1 import agent_pb2
-
-from edge import shorthand
-from edge.codec import from_json, to_json
-from edge.jsonio import json_response, read_object
-from edge.masks import update_request
-from edge.query import get_bool, get_int, get_timestamp, page_fields, present
-from edge.state import core
 
 routes = web.RouteTableDef()
 

@@ -9,13 +9,12 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-
-from edge import agents, environments, events, sessions
-from edge.client import Core
-from edge.errors import ApiError, error_middleware
-from edge.jsonio import MAX_BODY_BYTES, json_response
-from edge.sse import SseRegistry
-from edge.state import API_KEYS, CORE, OWN_CORE, PING_INTERVAL, REQUEST_ID, SSE_STREAMS
+from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge.client import Core
+from sessiond.edge.errors import ApiError, error_middleware
+from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
+from sessiond.edge.sse import SseRegistry
+from sessiond.edge.state import API_KEYS, CORE, OWN_CORE, PING_INTERVAL, REQUEST_ID, SSE_STREAMS
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sessiond.edge.codec import from_json, to_json
+from sessiond.edge.jsonio import json_response, read_object
+from sessiond.edge.masks import update_request
+from sessiond.edge.query import get_bool, page_fields, present
+from sessiond.edge.state import core
 from sessiond.v1 import environment_pb2
-
-from edge.codec import from_json, to_json
-from edge.jsonio import json_response, read_object
-from edge.masks import update_request
-from edge.query import get_bool, page_fields, present
-from edge.state import core
 
 routes = web.RouteTableDef()
 

@@ -17,11 +17,10 @@ from typing import Any, Final
 import grpc
 from aiohttp import web
 from aiohttp.typedefs import Handler
-
-from edge.client import CoreError
-from edge.codec import CodecError
-from edge.jsonio import BodyError, json_response
-from edge.state import REQUEST_ID
+from sessiond.edge.client import CoreError
+from sessiond.edge.codec import CodecError
+from sessiond.edge.jsonio import BodyError, json_response
+from sessiond.edge.state import REQUEST_ID
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,13 @@ import contextlib
 from collections import OrderedDict
 
 from aiohttp import web
+from sessiond.edge import sse
+from sessiond.edge.codec import event_from_json, event_to_json, stream_item_to_json
+from sessiond.edge.errors import error_body, from_exception, invalid_request
+from sessiond.edge.jsonio import dumps, json_response, read_object
+from sessiond.edge.query import get_list, get_order, get_timestamp, page_fields, present
+from sessiond.edge.state import PING_INTERVAL, REQUEST_ID, SSE_STREAMS, core
 from sessiond.v1 import event_pb2
-
-from edge import sse
-from edge.codec import event_from_json, event_to_json, stream_item_to_json
-from edge.errors import error_body, from_exception, invalid_request
-from edge.jsonio import dumps, json_response, read_object
-from edge.query import get_list, get_order, get_timestamp, page_fields, present
-from edge.state import PING_INTERVAL, REQUEST_ID, SSE_STREAMS, core
 
 routes = web.RouteTableDef()
 

@@ -20,11 +20,10 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
-
-from edge.client import CoreError
+from sessiond.edge.client import CoreError
 
 if TYPE_CHECKING:
-    from core.server import CoreServer
+    from sessiond.core.server import CoreServer
 
 log = logging.getLogger(__name__)
 
@@ -292,11 +291,10 @@ class InProcessCore:
         """Over a ``CoreServer``'s services, with servicers built as ``start`` builds
         them; ready once started and while its health service says SERVING."""
         from grpc_health.v1 import health_pb2
-
-        from core.servicers.agents import AgentServicer
-        from core.servicers.environments import EnvironmentServicer
-        from core.servicers.events import EventServicer
-        from core.servicers.sessions import SessionServicer
+        from sessiond.core.servicers.agents import AgentServicer
+        from sessiond.core.servicers.environments import EnvironmentServicer
+        from sessiond.core.servicers.events import EventServicer
+        from sessiond.core.servicers.sessions import SessionServicer
 
         async def ready() -> bool:
             if server.server is None:  # not started

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from typing import Any, Final, TypeVar
 
 from google.protobuf.message import Message
-
-from edge.codec import from_json
-from edge.errors import invalid_request
+from sessiond.edge.codec import from_json
+from sessiond.edge.errors import invalid_request
 
 M = TypeVar("M", bound=Message)
 

@@ -14,9 +14,8 @@ from typing import Any, Final
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 from multidict import MultiMapping
+from sessiond.edge.errors import invalid_request
 from sessiond.v1 import common_pb2
-
-from edge.errors import invalid_request
 
 Query = MultiMapping[str]
 

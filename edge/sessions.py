@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sessiond.v1 import session_pb2
-
-from edge import shorthand
-from edge.codec import event_from_json, from_json, to_json
-from edge.errors import invalid_request
-from edge.jsonio import json_response, read_object
-from edge.masks import update_request
-from edge.query import (
+from sessiond.edge import shorthand
+from sessiond.edge.codec import event_from_json, from_json, to_json
+from sessiond.edge.errors import invalid_request
+from sessiond.edge.jsonio import json_response, read_object
+from sessiond.edge.masks import update_request
+from sessiond.edge.query import (
     get_bool,
     get_enum_list,
     get_int,
@@ -22,7 +20,8 @@ from edge.query import (
     page_fields,
     present,
 )
-from edge.state import core
+from sessiond.edge.state import core
+from sessiond.v1 import session_pb2
 
 routes = web.RouteTableDef()
 
@@ -57,7 +56,10 @@ async def list_sessions(request: web.Request) -> web.Response:
     q = request.query
     message = session_pb2.ListSessionsRequest(
         **page_fields(q),
-        statuses=get_enum_list(q, "statuses", session_pb2.SessionStatus),
+        statuses=[
+            session_pb2.SessionStatus.ValueType(v)
+            for v in get_enum_list(q, "statuses", session_pb2.SessionStatus)
+        ],
         **present(
             order=get_order(q),
             agent_id=get_str(q, "agent_id"),

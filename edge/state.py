@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 from aiohttp import web
-
-from edge.client import Core
-from edge.sse import SseRegistry
+from sessiond.edge.client import Core
+from sessiond.edge.sse import SseRegistry
 
 CORE: Final = web.AppKey[Core]("core")
 API_KEYS: Final = web.AppKey[tuple[bytes, ...]]("api_keys")

@@ -13,7 +13,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== mypy"
-.venv/bin/mypy core edge cli
+bash scripts/typecheck.sh
 echo "== postgresql"
 # The black-box suite also runs against two replicas on this server.
 SESSIOND_TEST_PG="$(bash scripts/postgres.sh start)"

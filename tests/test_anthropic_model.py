@@ -6,9 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-
-from core.runtime.anthropic_model import AnthropicModel, to_api_messages
-from core.runtime.model import (
+from sessiond.core.runtime.anthropic_model import AnthropicModel, to_api_messages
+from sessiond.core.runtime.model import (
     Chunk,
     Finish,
     Message,
@@ -26,6 +25,7 @@ from core.runtime.model import (
     ToolUse,
     Usage,
 )
+
 from tests.fixtures.messages_server import (
     HttpError,
     MessagesServer,

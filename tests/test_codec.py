@@ -25,16 +25,7 @@ from anthropic.types.beta.sessions import (
 from google.protobuf import struct_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
-from sessiond.v1 import (
-    agent_pb2,
-    common_pb2,
-    environment_pb2,
-    event_pb2,
-    options_pb2,
-    session_pb2,
-)
-
-from edge.codec import (
+from sessiond.edge.codec import (
     EVENT_TYPES,
     CodecError,
     event_from_json,
@@ -43,6 +34,14 @@ from edge.codec import (
     from_json,
     stream_item_to_json,
     to_json,
+)
+from sessiond.v1 import (
+    agent_pb2,
+    common_pb2,
+    environment_pb2,
+    event_pb2,
+    options_pb2,
+    session_pb2,
 )
 
 M = TypeVar("M", bound=Message)

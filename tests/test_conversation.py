@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 
 from google.protobuf import struct_pb2
+from sessiond.core.runtime.conversation import Conversations, build
+from sessiond.core.timeutil import to_timestamp
 from sessiond.v1 import common_pb2, event_pb2
-
-from core.runtime.conversation import Conversations, build
-from core.timeutil import to_timestamp
 
 _seq = 0
 

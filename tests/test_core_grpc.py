@@ -9,6 +9,9 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sessiond.core.eventtypes import type_of
+from sessiond.core.runtime.turn import RetryPolicy
+from sessiond.core.server import CoreServer
 from sessiond.v1 import (
     agent_pb2,
     agent_pb2_grpc,
@@ -20,10 +23,6 @@ from sessiond.v1 import (
     session_pb2,
     session_pb2_grpc,
 )
-
-from core.eventtypes import type_of
-from core.runtime.turn import RetryPolicy
-from core.server import CoreServer
 
 
 class Stubs:

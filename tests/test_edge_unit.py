@@ -13,10 +13,9 @@ import pytest
 from aiohttp import ClientResponse, ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 from google.protobuf.message import Message
+from sessiond.edge.app import create_app
+from sessiond.edge.client import CoreError
 from sessiond.v1 import agent_pb2, common_pb2, environment_pb2, event_pb2, session_pb2
-
-from edge.app import create_app
-from edge.client import CoreError
 
 KEY = "sk-test-key"
 AUTH = {"x-api-key": KEY}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
 from sessiond.v1 import event_pb2
-
-from core.fanout import Broker, StreamClosed, SubscriberLagged
 
 
 def ev(seq: int) -> event_pb2.SessionEvent:

@@ -12,6 +12,12 @@ import grpc
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from sessiond.core.eventtypes import type_of
+from sessiond.core.runtime.turn import RetryPolicy
+from sessiond.core.server import CoreServer
+from sessiond.edge.app import create_app
+from sessiond.edge.client import CoreError
+from sessiond.edge.inprocess import InProcessCore, InProcessStream
 from sessiond.v1 import (
     agent_pb2,
     common_pb2,
@@ -19,13 +25,6 @@ from sessiond.v1 import (
     event_pb2,
     session_pb2,
 )
-
-from core.eventtypes import type_of
-from core.runtime.turn import RetryPolicy
-from core.server import CoreServer
-from edge.app import create_app
-from edge.client import CoreError
-from edge.inprocess import InProcessCore, InProcessStream
 
 KEY = "sk-test-key"
 AUTH = {"x-api-key": KEY}

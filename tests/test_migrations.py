@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sessiond.core.store import migrations, schema
+from sessiond.core.store.store import NewEvent, Store
+from sessiond.core.timeutil import to_timestamp
 from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.store import migrations, schema
-from core.store.store import NewEvent, Store
-from core.timeutil import to_timestamp
 from tests.blackbox.cluster import create_database, drop_database, pg_url
 
 
@@ -174,7 +174,7 @@ async def test_reading_a_session_queue_does_not_scan_its_history(tmp_path: Path)
     session with a million events that must be an index lookup, not a scan."""
     import sqlite3
 
-    from core.store import store as store_module
+    from sessiond.core.store import store as store_module
 
     path = tmp_path / "db.sqlite"
     await (await Store.open(f"sqlite+aiosqlite:///{path}")).close()  # creates the tables

@@ -10,6 +10,9 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
+from sessiond.core.eventtypes import type_of
+from sessiond.core.runtime.turn import RetryPolicy
+from sessiond.core.server import CoreServer
 from sessiond.v1 import (
     agent_pb2,
     environment_pb2,
@@ -17,9 +20,6 @@ from sessiond.v1 import (
     session_pb2,
 )
 
-from core.eventtypes import type_of
-from core.runtime.turn import RetryPolicy
-from core.server import CoreServer
 from tests.test_core_grpc import Stubs, open_stream, user_message
 
 

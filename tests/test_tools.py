@@ -10,8 +10,7 @@ from pathlib import Path
 
 import anthropic.types.beta as sdk
 import pytest
-
-from core.runtime.tools import SCHEMAS, Toolbox, ToolInputError, ToolOutput, Workspace
+from sessiond.core.runtime.tools import SCHEMAS, Toolbox, ToolInputError, ToolOutput, Workspace
 
 DEADLINE_S = 10.0
 

@@ -26,8 +26,7 @@ from anthropic.types import (
     ToolResultBlockParam,
     ToolUseBlockParam,
 )
-
-from core.runtime.model import (
+from sessiond.core.runtime.model import (
     Chunk,
     Finish,
     Message,

@@ -6,9 +6,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from google.protobuf import json_format
+from sessiond.core.runtime.model import Message, Part, Text, ToolResult, ToolUse
 from sessiond.v1 import common_pb2, event_pb2
-
-from core.runtime.model import Message, Part, Text, ToolResult, ToolUse
 
 
 def block_text(blocks: list[common_pb2.ContentBlock]) -> str:

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core import ids
-from core.runtime.model import (
+from sessiond.core import ids
+from sessiond.core.runtime.model import (
     Chunk,
     Finish,
     Message,

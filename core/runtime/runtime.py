@@ -20,11 +20,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sessiond.core.runtime.turn import Turn, TurnContext, idle, pending_actions, session_error
+from sessiond.core.store.store import LeaseLost
+from sessiond.core.timeutil import now_us
 from sessiond.v1 import event_pb2, session_pb2
-
-from core.runtime.turn import Turn, TurnContext, idle, pending_actions, session_error
-from core.store.store import LeaseLost
-from core.timeutil import now_us
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from google.protobuf import json_format
+from sessiond.core.runtime.model import ToolSpec
 from sessiond.v1 import agent_pb2
-
-from core.runtime.model import ToolSpec
 
 BUILTIN = "builtin"
 CUSTOM = "custom"

@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from google.protobuf import empty_pb2, struct_pb2
-from sessiond.v1 import common_pb2, event_pb2, session_pb2
-
-from core import ids
-from core.eventtypes import TYPE_BY_FIELD
-from core.runtime import conversation
-from core.runtime.model import (
+from sessiond.core import ids
+from sessiond.core.eventtypes import TYPE_BY_FIELD
+from sessiond.core.runtime import conversation
+from sessiond.core.runtime.model import (
     Finish,
     Model,
     ModelError,
@@ -32,9 +30,10 @@ from core.runtime.model import (
     ToolCall,
     Usage,
 )
-from core.runtime.toolplan import CUSTOM, MCP, ToolPlan
-from core.services.events import EventLog
-from core.store.store import LeaseLost, NewEvent, UsageDelta
+from sessiond.core.runtime.toolplan import CUSTOM, MCP, ToolPlan
+from sessiond.core.services.events import EventLog
+from sessiond.core.store.store import LeaseLost, NewEvent, UsageDelta
+from sessiond.v1 import common_pb2, event_pb2, session_pb2
 
 log = logging.getLogger(__name__)
 
@@ -479,7 +478,7 @@ def _turn_key(events: Sequence[event_pb2.SessionEvent], session_id: str) -> str:
     return session_id
 
 
-def _permission(policy: str) -> int:
+def _permission(policy: str) -> event_pb2.Permission:
     return event_pb2.PERMISSION_ASK if policy == "always_ask" else event_pb2.PERMISSION_ALLOW
 
 

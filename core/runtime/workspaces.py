@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def builtin_schemas() -> dict[str, dict[str, Any]]:
-    from core.runtime import tools
+    from sessiond.core.runtime import tools
 
     schemas = getattr(tools, "SCHEMAS", None) or getattr(tools.Toolbox, "SCHEMAS", {})
     return dict(schemas)
@@ -29,7 +29,7 @@ class Workspaces:
         box = self._boxes.get(session_id)
         if box is not None:
             return box
-        from core.runtime.tools import Toolbox, Workspace
+        from sessiond.core.runtime.tools import Toolbox, Workspace
 
         async with self._lock:
             box = self._boxes.get(session_id)

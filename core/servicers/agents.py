@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import grpc
+from sessiond.core.servicers.base import unary
+from sessiond.core.services.agents import AgentService
 from sessiond.v1 import agent_pb2, agent_pb2_grpc
-
-from core.servicers.base import unary
-from core.services.agents import AgentService
 
 
 class AgentServicer(agent_pb2_grpc.AgentServiceServicer):

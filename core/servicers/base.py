@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
-
-from core.errors import SessiondError, grpc_status
+from sessiond.core.errors import SessiondError, grpc_status
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import grpc
+from sessiond.core.servicers.base import unary
+from sessiond.core.services.environments import EnvironmentService
 from sessiond.v1 import environment_pb2 as pb
 from sessiond.v1 import environment_pb2_grpc
-
-from core.servicers.base import unary
-from core.services.environments import EnvironmentService
 
 
 class EnvironmentServicer(environment_pb2_grpc.EnvironmentServiceServicer):

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import grpc
+from sessiond.core.servicers.base import unary
+from sessiond.core.services.sessions import SessionService
 from sessiond.v1 import session_pb2 as pb
 from sessiond.v1 import session_pb2_grpc
-
-from core.servicers.base import unary
-from core.services.sessions import SessionService
 
 
 class SessionServicer(session_pb2_grpc.SessionServiceServicer):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from google.protobuf import empty_pb2
-from sessiond.v1 import agent_pb2
-
-from core import errors, ids
-from core.services.common import (
+from sessiond.core import errors, ids
+from sessiond.core.services.common import (
     check_metadata,
     copy_field,
     decode_page,
@@ -17,8 +15,9 @@ from core.services.common import (
     require,
     ts_or_none,
 )
-from core.store.store import Store
-from core.timeutil import from_timestamp, now_us, to_timestamp
+from sessiond.core.store.store import Store
+from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
+from sessiond.v1 import agent_pb2
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

@@ -9,10 +9,9 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-
-from core import errors
-from core.store.store import Page
-from core.timeutil import from_timestamp
+from sessiond.core import errors
+from sessiond.core.store.store import Page
+from sessiond.core.timeutil import from_timestamp
 
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64

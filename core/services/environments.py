@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sessiond.v1 import environment_pb2
-
-from core import errors, ids
-from core.services.common import (
+from sessiond.core import errors, ids
+from sessiond.core.services.common import (
     check_metadata,
     copy_field,
     decode_page,
@@ -15,8 +13,9 @@ from core.services.common import (
     patch_metadata,
     require,
 )
-from core.store.store import Store
-from core.timeutil import from_timestamp, now_us, to_timestamp
+from sessiond.core.store.store import Store
+from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
+from sessiond.v1 import environment_pb2
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

@@ -10,13 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sessiond.core import errors
+from sessiond.core.eventtypes import DELTA_TYPES, FIELD_BY_TYPE
+from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
+from sessiond.core.services.common import decode_page, encode_page, page_size, ts_or_none
+from sessiond.core.store.store import Append, NewEvent, Store, UsageDelta
 from sessiond.v1 import common_pb2, event_pb2
-
-from core import errors
-from core.eventtypes import DELTA_TYPES, FIELD_BY_TYPE
-from core.fanout import Broker, StreamClosed, SubscriberLagged
-from core.services.common import decode_page, encode_page, page_size, ts_or_none
-from core.store.store import Append, NewEvent, Store, UsageDelta
 
 log = logging.getLogger(__name__)
 

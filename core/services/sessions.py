@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
-
-from core import errors, ids
-from core.eventtypes import TYPE_BY_FIELD, USER_TYPES
-from core.runtime.runtime import Runtime
-from core.runtime.turn import pending_actions
-from core.services.agents import normalize_config
-from core.services.common import (
+from sessiond.core import errors, ids
+from sessiond.core.eventtypes import TYPE_BY_FIELD, USER_TYPES
+from sessiond.core.runtime.runtime import Runtime
+from sessiond.core.runtime.turn import pending_actions
+from sessiond.core.services.agents import normalize_config
+from sessiond.core.services.common import (
     check_metadata,
     copy_field,
     decode_page,
@@ -21,9 +19,10 @@ from core.services.common import (
     require,
     ts_or_none,
 )
-from core.services.events import EventLog
-from core.store.store import STATUS_NAMES, NewEvent, Store
-from core.timeutil import from_timestamp, now_us, to_timestamp
+from sessiond.core.services.events import EventLog
+from sessiond.core.store.store import STATUS_NAMES, NewEvent, Store
+from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
+from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from sessiond.core import errors
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
 from sqlalchemy import (
     BigInteger,
@@ -32,13 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.sql.elements import TextClause
 
-from core import errors
-
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
-from core.store import migrations
-from core.store import schema as t
-from core.timeutil import now_us, to_timestamp
+from sessiond.core.store import migrations
+from sessiond.core.store import schema as t
+from sessiond.core.timeutil import now_us, to_timestamp
 
 STATUS_NAMES = {
     session_pb2.SESSION_STATUS_IDLE: "idle",

@@ -194,7 +194,7 @@ class Cluster:
 async def _start(
     name: str, args: list[str], log_dir: Path, env: Mapping[str, str], address: str
 ) -> Process:
-    cmd = [sys.executable, "-m", "cli.main", *args]
+    cmd = [sys.executable, "-m", "sessiond.cli.main", *args]
     p = Process(name, await spawn(cmd, log_dir / f"{name}.stderr", env), address, Path())
     p.stderr_path = log_dir / f"{name}.stderr"
     await wait_listening(p.proc, p.output, p.describe, name)

@@ -392,7 +392,7 @@ async def start_server(
     for attempt in range(3):
         hp, gp = free_ports(2)
         cmd = [
-            sys.executable, "-m", "cli.main", "serve",
+            sys.executable, "-m", "sessiond.cli.main", "serve",
             "--http", f"127.0.0.1:{hp}",
             "--grpc", f"127.0.0.1:{gp}",
             "--data-dir", str(data_dir),

@@ -5,11 +5,11 @@ One :class:`Toolbox` per session; the turn loop calls :meth:`Toolbox.run` for
 each built-in tool use and :meth:`Toolbox.close` when the session ends.
 """
 
-from core.runtime.tools.errors import ToolError, ToolInputError
-from core.runtime.tools.output import ToolOutput
-from core.runtime.tools.schemas import SCHEMAS, TOOLSET_TYPE
-from core.runtime.tools.toolbox import Toolbox
-from core.runtime.tools.workspace import Workspace
+from sessiond.core.runtime.tools.errors import ToolError, ToolInputError
+from sessiond.core.runtime.tools.output import ToolOutput
+from sessiond.core.runtime.tools.schemas import SCHEMAS, TOOLSET_TYPE
+from sessiond.core.runtime.tools.toolbox import Toolbox
+from sessiond.core.runtime.tools.workspace import Workspace
 
 __all__ = [
     "SCHEMAS",

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.runtime.tools.errors import ToolError, ToolInputError
-from core.runtime.tools.workspace import Workspace
+from sessiond.core.runtime.tools.errors import ToolError, ToolInputError
+from sessiond.core.runtime.tools.workspace import Workspace
 
 MAX_LINE_CHARS = 2000
 GREP_MAX_LINE_CHARS = 500

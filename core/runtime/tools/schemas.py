@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.runtime.tools.errors import ToolInputError
+from sessiond.core.runtime.tools.errors import ToolInputError
 
 TOOLSET_TYPE = "agent_toolset_20260401"
 

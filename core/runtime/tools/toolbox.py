@@ -8,12 +8,12 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from core.runtime.tools import files
-from core.runtime.tools.errors import ToolError, ToolInputError
-from core.runtime.tools.output import ToolOutput, truncate
-from core.runtime.tools.schemas import SCHEMAS, validate
-from core.runtime.tools.shell import Shell, ShellResult
-from core.runtime.tools.workspace import Workspace
+from sessiond.core.runtime.tools import files
+from sessiond.core.runtime.tools.errors import ToolError, ToolInputError
+from sessiond.core.runtime.tools.output import ToolOutput, truncate
+from sessiond.core.runtime.tools.schemas import SCHEMAS, validate
+from sessiond.core.runtime.tools.shell import Shell, ShellResult
+from sessiond.core.runtime.tools.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.runtime.tools.errors import ToolInputError
+from sessiond.core.runtime.tools.errors import ToolInputError
 
 
 class Workspace:

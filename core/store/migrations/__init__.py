@@ -51,7 +51,7 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     if revision == "head" and version is None and fresh:
         # A new database: the tables as of HEAD (a test proves the scripts
         # build the same), recorded as HEAD.
-        from core.store.schema import metadata
+        from sessiond.core.store.schema import metadata
 
         metadata.create_all(connection)
         connection.execute(
