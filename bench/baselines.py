@@ -5,6 +5,12 @@
     python bench/baselines.py sse       --port N   GET /stream?ch=C is a text/event-stream;
                                                    POST /post?ch=C writes the body as one frame
                                                    ("event: message") to every open stream of C
+    python bench/baselines.py standin   --port N   the docs' turn routes, doing nothing else:
+                                                   GET /v1/sessions/{id}/events/stream is an SSE
+                                                   stream; POST /v1/sessions/{id}/events writes
+                                                   the four frames of a turn (user.message,
+                                                   status_running, agent.message, status_idle)
+                                                   to every open stream of that session
     python bench/baselines.py grpc-echo --port N   a grpc.aio unary echo, /bench.Echo/Echo, bytes
     python bench/baselines.py forwarder --port N --target HOST:PORT
                                                    POST /echo forwards the body to grpc-echo and
@@ -77,6 +83,60 @@ def _sse_app() -> web.Application:
     app = web.Application()
     app.router.add_get("/stream", stream)
     app.router.add_post("/post", post)
+    return app
+
+
+def _standin_app() -> web.Application:
+    """sessiond's turn as seen by a client, with no store and no turn behind it."""
+    streams: dict[str, set[web.StreamResponse]] = defaultdict(set)
+    counter = [0]
+
+    def frame(kind: str, session_id: str, extra: str) -> tuple[str, bytes]:
+        counter[0] += 1
+        event_id = f"sevt_{counter[0]:026d}"
+        data = (
+            f'{{"id":"{event_id}","type":"{kind}","session_id":"{session_id}",'
+            f'"processed_at":"2026-11-30T00:00:00.000000Z"{extra}}}'
+        )
+        return event_id, f"id: {event_id}\nevent: {kind}\ndata: {data}\n\n".encode()
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        sid = request.match_info["sid"]
+        resp = web.StreamResponse(headers=SSE_HEADERS)
+        await resp.prepare(request)
+        streams[sid].add(resp)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            streams[sid].discard(resp)
+        return resp
+
+    async def send(request: web.Request) -> web.Response:
+        sid = request.match_info["sid"]
+        body = await request.read()
+        start, end = body.find(b'"content":'), body.rfind(b"}", 0, body.rfind(b"]"))
+        content = body[start + 10 : end].decode() if start >= 0 else "[]"
+        user_id, user = frame("user.message", sid, f',"content":{content}')
+        frames = [
+            user,
+            frame("session.status_running", sid, "")[1],
+            frame("agent.message", sid, f',"content":{content}')[1],
+            frame("session.status_idle", sid, ',"stop_reason":{"type":"end_turn"}')[1],
+        ]
+        for resp in list(streams.get(sid, ())):
+            try:
+                for f in frames:
+                    await resp.write(f)
+            except ConnectionError:
+                streams[sid].discard(resp)
+        return web.Response(
+            text=f'{{"data":[{{"id":"{user_id}","type":"user.message"}}]}}',
+            content_type="application/json",
+        )
+
+    app = web.Application()
+    app.router.add_get("/v1/sessions/{sid}/events/stream", stream)
+    app.router.add_post("/v1/sessions/{sid}/events", send)
     return app
 
 
@@ -155,7 +215,7 @@ async def _serve_grpc_echo(port: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("kind", choices=("echo", "sse", "forwarder", "grpc-echo"))
+    parser.add_argument("kind", choices=("echo", "sse", "standin", "forwarder", "grpc-echo"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--target", help="grpc-echo HOST:PORT (forwarder)")
     args = parser.parse_args(argv)
@@ -166,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
         app = _echo_app()
     elif args.kind == "sse":
         app = _sse_app()
+    elif args.kind == "standin":
+        app = _standin_app()
     else:
         if not args.target:
             sys.exit("baselines.py forwarder: --target HOST:PORT is required")

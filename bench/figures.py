@@ -28,6 +28,7 @@ from lib import (
     Postgres,
     ServerStartError,
     Sessiond,
+    SseReader,
     Store,
     baseline,
     client_session,
@@ -776,6 +777,165 @@ class Memory(Figure):
             out.values["stream"] = await self._streams(urls, srv.rss_kb)
 
 
+# --------------------------------------------------------------------------- 7. the docs' pattern
+
+
+class _TurnOnFreshStream:
+    """One turn as the docs and the SDK's examples run it: open the session's stream and
+    wait for its headers, send a user.message, read until ``session.status_idle``, close."""
+
+    def __init__(self, http: Any, base: str, session_id: str) -> None:
+        self.http = http
+        self.stream_url = f"{base}{events_path(session_id)}/stream?beta=true"
+        self.send_url = f"{base}{events_path(session_id)}?beta=true"
+        self.body = send_body("hi")
+
+    async def __call__(self) -> float:
+        """Runs one turn; returns send → idle (the whole op is the closed loop's latency)."""
+        idle = asyncio.Event()
+        at: list[float] = []
+
+        def on_frame(event: bytes, _data: bytes, t: float) -> None:
+            if event == b"session.status_idle" and not idle.is_set():
+                at.append(t)
+                idle.set()
+
+        reader = SseReader(on_frame)
+        await reader.open(self.http, self.stream_url)
+        try:
+            t = time.perf_counter()
+            await post(self.http, self.send_url, self.body)
+            await asyncio.wait_for(idle.wait(), OP_DEADLINE)
+            return at[0] - t
+        finally:
+            await reader.close()
+
+
+class _FirstAnswerProbe(FanoutProbe):
+    """Fan-out measured to the turn's ``agent.message`` at each subscriber."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n, bare=False)
+        self.msg_event = b"agent.message"
+
+
+class DocsPattern(Figure):
+    number = 7
+    name = "docs"
+    title = "the docs' pattern: a stream per turn"
+    LEVELS = (16, 64)
+    FANOUT = (1, 100, 1000)
+    TURNS = 200
+    WARMUP = 10
+
+    metrics = [
+        Metric("seq_p50", "one session, sequential, send → idle p50", "ms",
+               Target("≤ 2× base", lambda v, b, _m: (not b) or v <= 2 * b[0])),
+        Metric("seq_p99", "one session, sequential, send → idle p99", "ms"),
+        *[
+            m
+            for c in LEVELS
+            for m in (
+                Metric(f"c{c}_rate", f"turns/s, {c} sessions, stream per turn", "/s",
+                       Target("≥ 0.6× base", lambda v, b, _m: (not b) or v >= 0.6 * b[0])),
+                Metric(f"c{c}_p50", f"turn p50 (open → idle → close), {c} sessions", "ms"),
+            )
+        ],
+        *[
+            Metric(f"f{n}_p99", f"send → agent.message p99, {n:,} subscriber{'s' * (n > 1)}",
+                   "ms", Target("≤ 1.5× base", lambda v, b, _m: (not b) or v <= 1.5 * b[0]))
+            for n in FANOUT
+        ],
+    ]  # fmt: skip
+    footnote = (
+        "Every turn opens `GET …/events/stream`, waits for its headers, `POST`s a "
+        "`user.message`, reads until `session.status_idle` and closes the stream (raw "
+        "aiohttp client). Fan-out: N streams on one session, send → the turn's "
+        "`agent.message` at each. Baseline: a bare aiohttp stand-in answering the same two "
+        "routes with the same four frames per turn and nothing else (bench/baselines.py "
+        "standin), measured by the same client in the same run."
+    )
+
+    def duration(self, ctx: Ctx) -> float:
+        return 5.0 if ctx.quick else 15.0
+
+    def fanout_events(self, ctx: Ctx) -> int:
+        return 10 if ctx.quick else 30
+
+    async def _all(
+        self,
+        ctx: Ctx,
+        http: Any,
+        base: str,
+        new_sessions: Callable[[int], Awaitable[list[str]]],
+        out: Result,
+        record: Callable[[str, float], None],
+    ) -> None:
+        (sid,) = await new_sessions(1)
+        turn = _TurnOnFreshStream(http, base, sid)
+        turns = 40 if ctx.quick else self.TURNS
+        samples = []
+        for i in range(self.WARMUP + turns):
+            took = await asyncio.wait_for(turn(), OP_DEADLINE)
+            if i >= self.WARMUP:
+                samples.append(took)
+        record("seq_p50", pct(samples, 50) * MS)
+        record("seq_p99", pct(samples, 99) * MS)
+        for c in self.LEVELS:
+            sessions = await new_sessions(c)
+            turns_ = [_TurnOnFreshStream(http, base, s) for s in sessions]
+            ops = [lambda t=t: _discard(t()) for t in turns_]
+            res = await closed_loop(ops, self.duration(ctx))
+            record(f"c{c}_rate", res.rate)
+            record(f"c{c}_p50", pct(res.latencies, 50) * MS)
+            log(f"  {base} c={c}: {res.rate:,.0f} turns/s")
+        for n in self.FANOUT:
+            (sid,) = await new_sessions(1)
+            url = f"{base}{events_path(sid)}?beta=true"
+            probe = _FirstAnswerProbe(n)
+            readers = await open_readers(
+                http, [f"{base}{events_path(sid)}/stream?beta=true"] * n, probe.handler
+            )
+            try:
+                fan: list[float] = []
+                for k in range(2 + self.fanout_events(ctx)):
+                    t = time.perf_counter()
+                    await post(http, url, send_body(f"fan-{k}"))
+                    await probe.wait(k, 120.0)
+                    got = probe.arrivals.get(k, [])
+                    if len(got) != n:
+                        raise NotAvailable(f"event {k} reached {len(got)} of {n} subscribers")
+                    if k >= 2:
+                        fan.extend(a - t for a in got)
+            finally:
+                await close_readers(readers)
+            record(f"f{n}_p99", pct(fan, 99) * MS)
+
+    async def baseline(self, ctx: Ctx, out: Result) -> None:
+        counter = iter(range(1 << 30))
+
+        async def new_sessions(n: int) -> list[str]:
+            return [f"sesn_standin{next(counter)}" for _ in range(n)]
+
+        async with baseline("standin", ctx.workdir) as b, client_session() as http:
+            await self._all(
+                ctx, http, b.url, new_sessions, out,
+                lambda key, v: out.base(key, "bare stand-in", v),
+            )  # fmt: skip
+
+    async def measure(self, ctx: Ctx, cfg: Config, out: Result) -> None:
+        async with ctx.server(cfg, "docs") as srv, client_session() as http:
+            api = Api(http, srv.base_url)
+            await self._all(
+                ctx, http, srv.base_url, api.new_sessions, out,
+                lambda key, v: out.values.__setitem__(key, v),
+            )  # fmt: skip
+
+
+async def _discard(x: Awaitable[Any]) -> None:
+    await x
+
+
 FIGURES: list[Figure] = [
     TurnLatency(),
     Throughput(),
@@ -783,6 +943,7 @@ FIGURES: list[Figure] = [
     SendEvents(),
     ListEvents(),
     Memory(),
+    DocsPattern(),
 ]
 
 __all__ = ["FIGURES", "Ctx", "Figure", "Metric", "Result", "Target"]

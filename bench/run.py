@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--quick] [--only FIGURE,...] [--configs CONFIG,...] [--write]
 
-FIGURE: 1|latency  2|throughput  3|fanout  4|send  5|list  6|rss (default: all)
+FIGURE: 1|latency  2|throughput  3|fanout  4|send  5|list  6|rss  7|docs (default: all)
 CONFIG: sqlite-serve, sqlite-split, pg-serve, pg-split (default: all)
 
 Each measurement runs against a fresh `sessiond serve` (or `sessiond core` + `sessiond
