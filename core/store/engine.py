@@ -66,14 +66,14 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UnsupportedDatabase(f"--db: {url!r} is not a database URL.") from None
+        raise UnsupportedDatabase(f"--db: {url!r} is not a database URL; {_USE}") from None
     backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
     if DRIVERS.get(backend) != driver:
-        raise UnsupportedDatabase(
-            f"--db: unsupported database {parsed.drivername!r}; use "
-            "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB."
-        )
+        raise UnsupportedDatabase(f"--db: unsupported database {parsed.drivername!r}; {_USE}")
     return parsed
+
+
+_USE = "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB."
 
 
 async def open_backend(url: str) -> Backend:
