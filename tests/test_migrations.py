@@ -174,7 +174,7 @@ async def test_reading_a_session_queue_does_not_scan_its_history(tmp_path: Path)
     session with a million events that must be an index lookup, not a scan."""
     import sqlite3
 
-    from sessiond.core.store import store as store_module
+    from sessiond.core.store import sql
 
     path = tmp_path / "db.sqlite"
     await (await Store.open(f"sqlite+aiosqlite:///{path}")).close()  # creates the tables
@@ -183,7 +183,7 @@ async def test_reading_a_session_queue_does_not_scan_its_history(tmp_path: Path)
         def plan(sql: str, *params: object) -> str:
             return " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
 
-        queue = plan(store_module._PENDING_SQL, "sesn_x")
-        history = plan(store_module._EVENTS_AFTER_SQL, "sesn_x", 5, 100)
+        queue = plan(sql.PENDING_SQL, "sesn_x")
+        history = plan(sql.EVENTS_AFTER_SQL, "sesn_x", 5, 100)
     assert "events_unprocessed" in queue and "SCAN" not in queue, queue
     assert "SCAN" not in history, history

@@ -148,7 +148,7 @@ class _Runner:
             cutoff = max(last_interrupt, self.interrupt_seq)
             skipped = [e.id for e in pending if e.sequence <= cutoff]
             if skipped:
-                await rt.log.append(self.session_id, [], mark_processed=skipped)
+                await rt.log.append(self.session_id, [], mark_processed=skipped, owner=rt.owner)
                 continue
             ev = pending[0]
             kind = ev.WhichOneof("payload")
@@ -164,7 +164,7 @@ class _Runner:
                 resume = target in pending_actions(events)
             if kind != "user_message" and not resume:
                 # Nothing to run for it (system messages, outcomes, stale answers).
-                await rt.log.append(self.session_id, [], mark_processed=[ev.id])
+                await rt.log.append(self.session_id, [], mark_processed=[ev.id], owner=rt.owner)
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue

@@ -413,7 +413,7 @@ class Turn:
                     continue
                 taken.append(ans.id)
                 waiting.discard(c.tool_use_id)
-                await self._log.append(self._sid, [], mark_processed=[ans.id])
+                await self._append([], mark_processed=[ans.id])
                 use_ev = by_id[c.tool_use_id]
                 if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
                     if use_ev.HasField("agent_mcp_tool_use"):
@@ -429,7 +429,7 @@ class Turn:
                     continue
                 taken.append(ans.id)
                 waiting.discard(r.custom_tool_use_id)
-                await self._log.append(self._sid, [], mark_processed=[ans.id])
+                await self._append([], mark_processed=[ans.id])
         order = pending_actions(events)
         return [i for i in order if i in waiting]
 

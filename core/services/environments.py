@@ -65,25 +65,29 @@ class EnvironmentService:
     async def update(
         self, req: environment_pb2.UpdateEnvironmentRequest
     ) -> environment_pb2.Environment:
-        env = await self._store.get_environment(req.environment_id)
-        if env.HasField("archived_at"):
-            raise errors.Conflict(
-                f"Environment {req.environment_id!r} is archived and cannot be updated."
-            )
         for path in req.update_mask.paths:
             if path not in _UPDATABLE:
                 raise errors.InvalidArgument(f"{path}: this field cannot be updated.")
-            if path == "metadata":
-                patch_metadata(env.metadata, req.metadata, req.metadata_remove)
-                continue
             if path == "name" and not is_set(req, "name"):
                 raise errors.InvalidArgument("name cannot be cleared.")
-            env.ClearField(path)
-            copy_field(req, env, path)
-        _normalize(env)
-        env.updated_at.CopyFrom(to_timestamp(now_us()))
-        await self._store.put_environment(env)
-        return env
+
+        def patch(env: environment_pb2.Environment) -> None:
+            # Applied to the environment as stored, inside the store's
+            # transaction: a concurrent update or archive is never lost.
+            if env.HasField("archived_at"):
+                raise errors.Conflict(
+                    f"Environment {req.environment_id!r} is archived and cannot be updated."
+                )
+            for path in req.update_mask.paths:
+                if path == "metadata":
+                    patch_metadata(env.metadata, req.metadata, req.metadata_remove)
+                    continue
+                env.ClearField(path)
+                copy_field(req, env, path)
+            _normalize(env)
+            env.updated_at.CopyFrom(to_timestamp(now_us()))
+
+        return await self._store.update_environment(req.environment_id, patch)
 
     async def list_environments(
         self, req: environment_pb2.ListEnvironmentsRequest
@@ -101,10 +105,10 @@ class EnvironmentService:
         await self._store.delete_environment(env_id)
 
     async def archive(self, env_id: str) -> environment_pb2.Environment:
-        env = await self._store.get_environment(env_id)
-        if not env.HasField("archived_at"):
-            now = to_timestamp(now_us())
-            env.archived_at.CopyFrom(now)
-            env.updated_at.CopyFrom(now)
-            await self._store.put_environment(env)
-        return env
+        def patch(env: environment_pb2.Environment) -> None:
+            if not env.HasField("archived_at"):
+                now = to_timestamp(now_us())
+                env.archived_at.CopyFrom(now)
+                env.updated_at.CopyFrom(now)
+
+        return await self._store.update_environment(env_id, patch)

@@ -80,11 +80,11 @@ class SessionService:
         s.vault_ids.extend(req.vault_ids)
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
-        await self._store.insert_session(s)
-        if initial:
-            stored = await self._log.append(s.id, initial, require_open=True)
+        # One transaction: a create cut off midway leaves all of it or nothing.
+        created, stored = await self._store.create_session(s, initial)
+        if stored:
             self._runtime.notify(s.id, stored)
-        return await self._store.get_session(s.id)
+        return created
 
     async def _snapshot(self, selector: session_pb2.AgentSelector) -> agent_pb2.SessionAgent:
         kind = selector.WhichOneof("type")
@@ -114,39 +114,18 @@ class SessionService:
         return await self._store.get_session(session_id)
 
     async def update(self, req: session_pb2.UpdateSessionRequest) -> session_pb2.Session:
-        s = await self._store.get_session(req.session_id)
-        if s.HasField("archived_at"):
-            raise errors.Conflict(f"Session {s.id!r} is archived and cannot be updated.")
-        changed = event_pb2.SessionUpdatedEvent()
         for path in req.update_mask.paths:
             if path not in _UPDATABLE:
                 raise errors.InvalidArgument(f"{path}: this field cannot be updated.")
-            if path == "metadata":
-                patch_metadata(s.metadata, req.metadata, req.metadata_remove)
-                changed.metadata.update(s.metadata)
-            elif path == "title":
-                if req.HasField("title"):
-                    s.title = _title(req.title)
-                    changed.title = s.title
-                else:
-                    s.ClearField("title")
-            elif path == "budget":
-                s.ClearField("budget")
-                if req.HasField("budget"):
-                    s.budget.CopyFrom(_budget(req.budget))
-                    changed.budget.CopyFrom(s.budget)
-            elif path == "vault_ids":
-                del s.vault_ids[:]
-                s.vault_ids.extend(req.vault_ids)
-            else:
-                names = ("tools", "mcp_servers") if path == "agent" else (path.split(".")[1],)
-                for name in names:
-                    del getattr(s.agent, name)[:]
-                    getattr(s.agent, name).extend(getattr(req.agent, name))
-                normalize_config(s.agent)
-                changed.agent.CopyFrom(s.agent)
-        now = now_us()
-        await self._store.put_session_body(s, now)
+
+        def patch(s: session_pb2.Session) -> event_pb2.SessionUpdatedEvent:
+            # Applied to the session as stored, inside the store's transaction:
+            # a concurrent update or archive is never lost.
+            if s.HasField("archived_at"):
+                raise errors.Conflict(f"Session {s.id!r} is archived and cannot be updated.")
+            return _apply(s, req)
+
+        s, changed = await self._store.update_session(req.session_id, patch, now_us())
         if req.update_mask.paths:
             await self._log.append(
                 s.id,
@@ -254,6 +233,39 @@ class SessionService:
                     f"{target!r} is not {what} in session {session_id!r}."
                 )
             waiting.discard(target)
+
+
+def _apply(
+    s: session_pb2.Session, req: session_pb2.UpdateSessionRequest
+) -> event_pb2.SessionUpdatedEvent:
+    """Applies an update's mask to the session; returns what changed."""
+    changed = event_pb2.SessionUpdatedEvent()
+    for path in req.update_mask.paths:
+        if path == "metadata":
+            patch_metadata(s.metadata, req.metadata, req.metadata_remove)
+            changed.metadata.update(s.metadata)
+        elif path == "title":
+            if req.HasField("title"):
+                s.title = _title(req.title)
+                changed.title = s.title
+            else:
+                s.ClearField("title")
+        elif path == "budget":
+            s.ClearField("budget")
+            if req.HasField("budget"):
+                s.budget.CopyFrom(_budget(req.budget))
+                changed.budget.CopyFrom(s.budget)
+        elif path == "vault_ids":
+            del s.vault_ids[:]
+            s.vault_ids.extend(req.vault_ids)
+        else:
+            names = ("tools", "mcp_servers") if path == "agent" else (path.split(".")[1],)
+            for name in names:
+                del getattr(s.agent, name)[:]
+                getattr(s.agent, name).extend(getattr(req.agent, name))
+            normalize_config(s.agent)
+            changed.agent.CopyFrom(s.agent)
+    return changed
 
 
 def _budget(budget: common_pb2.BudgetLimit) -> common_pb2.BudgetLimit:

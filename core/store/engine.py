@@ -1,0 +1,245 @@
+"""Opening a database: one backend strategy per supported dialect.
+
+SQLite (through aiosqlite's URL, run on sqlite3 in threads) is the embedded
+default; PostgreSQL (asyncpg) the shared one. Each backend runs a unit of work
+in one transaction and carries what differs between the two: the append's
+statements, the fast reads, migrations under a lock. Any other URL is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from sessiond.core import errors
+from sessiond.core.store import migrations, rows, sql
+from sessiond.core.store.types import EVENTS_CHANNEL, Append
+from sessiond.v1 import event_pb2
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+R = TypeVar("R")
+MIGRATION_LOCK = 0x5E55_10D
+# The URLs sessiond opens, by SQLAlchemy backend name: the driver each needs.
+DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+
+class UnsupportedDatabase(errors.InvalidArgument):
+    """The database URL names a dialect or driver sessiond does not run on."""
+
+
+class Backend(Protocol):
+    """What differs between databases; everything else is shared SQL."""
+
+    # True when several replicas may share the database (leases matter).
+    shared: bool
+
+    async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
+        """Runs ``work`` in one transaction, committed if ``write``."""
+        ...
+
+    async def close(self) -> None: ...
+
+    def insert_events(
+        self, conn: Connection, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
+    ) -> int | None:
+        """Updates the session and inserts ``job.new`` with ``params[processed]``
+        and ``params[bodies]``, marking ``job.mark_processed``; returns the
+        session's new last seq, or None when the update's checks refused it."""
+        ...
+
+    def events_after(
+        self, conn: Connection, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]: ...
+
+    def pending(self, conn: Connection, session_id: str) -> list[event_pb2.SessionEvent]: ...
+
+
+def parse_url(url: str) -> URL:
+    """The URL if sessiond supports it, else :class:`UnsupportedDatabase`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(f"--db: {url!r} is not a database URL; {_USE}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if DRIVERS.get(backend) != driver:
+        raise UnsupportedDatabase(f"--db: unsupported database {parsed.drivername!r}; {_USE}")
+    return parsed
+
+
+_USE = "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB."
+
+
+async def open_backend(url: str) -> Backend:
+    """Connects to the database of ``url`` and migrates it to the newest schema."""
+    parsed = parse_url(url)
+    backend: Backend
+    if parsed.get_backend_name() == "sqlite":
+        backend = SqliteBackend(parsed)
+        await backend.tx(migrations.upgrade, write=True)
+    else:
+        backend = PostgresBackend(url)
+        await backend.tx(_migrate_locked, write=True)
+    return backend
+
+
+def _migrate_locked(conn: Connection) -> None:
+    # Replicas starting together migrate one at a time.
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+    migrations.upgrade(conn)
+
+
+class SqliteBackend:
+    """Every unit of work runs in a thread on sqlite3: one writer thread, whose
+    transactions take the write lock at once, and reader threads in autocommit
+    (one statement, one consistent snapshot). The hot statements go straight to
+    the driver: SQLAlchemy's execution plumbing costs more than they do."""
+
+    shared = False
+
+    def __init__(self, url: URL) -> None:
+        plain = url.set(drivername="sqlite")
+        self._writer = _sqlite_engine(plain, "BEGIN IMMEDIATE")
+        self._reader = _sqlite_engine(plain, None)
+        self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
+        self._read_pool = ThreadPoolExecutor(2, thread_name_prefix="sqlite-read")
+
+    async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
+        engine = self._writer if write else self._reader
+        pool = self._write_pool if write else self._read_pool
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, _in_transaction, engine, work)
+
+    async def close(self) -> None:
+        for pool in (self._write_pool, self._read_pool):
+            await asyncio.to_thread(pool.shutdown)
+        self._writer.dispose()
+        self._reader.dispose()
+
+    def insert_events(
+        self, conn: Connection, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
+    ) -> int | None:
+        raw = _driver(conn)
+        found = raw.execute(sql.sqlite_session_update(*shape), params).fetchone()
+        if found is None:
+            return None
+        last = int(found[0])
+        first = last - len(job.new)
+        if job.new:
+            sid, at, processed, bodies = (
+                job.session_id,
+                params["at"],
+                params["processed"],
+                params["bodies"],
+            )
+            raw.executemany(
+                sql.INSERT_EVENTS_SQL,
+                [
+                    (ev.id, sid, first + i, ev.type, at, processed[i - 1], bodies[i - 1])
+                    for i, ev in enumerate(job.new, start=1)
+                ],
+            )
+        if job.mark_processed:
+            mark(conn, job.session_id, job.mark_processed, params["at"])
+        return last
+
+    def events_after(
+        self, conn: Connection, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]:
+        cur = _driver(conn).execute(sql.EVENTS_AFTER_SQL, (session_id, seq, limit))
+        return [rows.event_of(r) for r in cur]
+
+    def pending(self, conn: Connection, session_id: str) -> list[event_pb2.SessionEvent]:
+        cur = _driver(conn).execute(sql.PENDING_SQL, (session_id,))
+        return [rows.event_of(r) for r in cur]
+
+
+class PostgresBackend:
+    """Every unit of work is one ``run_sync`` on an asyncpg connection; reads
+    run in autocommit (no BEGIN and ROLLBACK round trips around them)."""
+
+    shared = True
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        self._engine: AsyncEngine = create_async_engine(url, pool_pre_ping=False)
+        self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
+        if write:
+            async with self._engine.begin() as aconn:
+                return await aconn.run_sync(work)
+        async with self._reader.connect() as aconn:
+            return await aconn.run_sync(work)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    def insert_events(
+        self, conn: Connection, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
+    ) -> int | None:
+        # The whole append, its notification included, in one round trip.
+        new = job.new
+        params.update(
+            ids=[ev.id for ev in new],
+            types=[ev.type for ev in new],
+            mark=list(job.mark_processed),
+            channel=EVENTS_CHANNEL,
+        )
+        last = conn.execute(sql.pg_append(*shape), params).scalar()
+        return None if last is None else int(last)
+
+    def events_after(
+        self, conn: Connection, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]:
+        cur = conn.execute(sql.EVENTS_AFTER, {"sid": session_id, "after": seq, "lim": limit})
+        return [rows.event_of(tuple(r)) for r in cur]
+
+    def pending(self, conn: Connection, session_id: str) -> list[event_pb2.SessionEvent]:
+        cur = conn.execute(sql.PENDING, {"sid": session_id})
+        return [rows.event_of(tuple(r)) for r in cur]
+
+
+def mark(conn: Connection, session_id: str, ids: Sequence[str], at: int) -> None:
+    """Marks these events of the session processed (those not yet marked)."""
+    conn.execute(sql.MARK_PROCESSED, {"sid": session_id, "ids": list(ids), "at_": at})
+
+
+def _driver(conn: Connection) -> Any:
+    """The sqlite3 connection under a SQLAlchemy one, in its transaction."""
+    return conn.connection.driver_connection
+
+
+def _sqlite_engine(url: URL, begin: str | None) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off: "begin" below decides.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    if begin is not None:
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def _in_transaction(engine: Engine, work: Callable[[Connection], R]) -> R:
+    with engine.begin() as conn:
+        return work(conn)

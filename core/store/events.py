@@ -1,0 +1,238 @@
+"""The events of sessions: fenced appends in order, and the reads of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from sessiond.core import errors
+from sessiond.core.store import rows, sql
+from sessiond.core.store import schema as t
+from sessiond.core.store.base import StoreBase, time_range
+from sessiond.core.store.engine import Backend, mark
+from sessiond.core.store.types import Append, LeaseLost, NewEvent, Page, UsageDelta
+from sessiond.core.timeutil import now_us
+from sessiond.v1 import event_pb2, session_pb2
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+
+class EventStore(StoreBase):
+    async def append(
+        self,
+        session_id: str,
+        new: Sequence[NewEvent],
+        *,
+        require_open: bool = False,
+        status: str | None = None,
+        usage: UsageDelta | None = None,
+        turn: str | None = None,
+        mark_processed: Sequence[str] = (),
+        owner: str | None = None,
+    ) -> list[event_pb2.SessionEvent]:
+        """Appends events in one transaction, with the session changes they imply.
+
+        ``turn`` is "start" or "end": it opens or closes the active-time clock.
+        With ``owner``, the append (even one that only marks events processed)
+        happens only while that replica holds the session's turn lease (else
+        :class:`LeaseLost`). Returns the events as stored (envelope filled).
+        """
+        batch = Append(
+            session_id, new, require_open, status, usage, turn, tuple(mark_processed), owner
+        )
+        (result,) = await self.append_batch([batch])
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    async def append_batch(
+        self, batch: Sequence[Append]
+    ) -> list[list[event_pb2.SessionEvent] | Exception]:
+        """Several appends in one transaction (group commit), applied in order.
+
+        An append refused by its checks (unknown session, closed session, lost
+        lease) writes nothing and gets its error in its place; the others
+        commit. A database failure fails them all.
+        """
+        db = self._db
+
+        def work(conn: Connection) -> list[list[event_pb2.SessionEvent] | Exception]:
+            out: list[list[event_pb2.SessionEvent] | Exception] = []
+            for job in batch:
+                try:
+                    out.append(append_in(db, conn, job))
+                except (errors.SessiondError, LeaseLost) as e:
+                    out.append(e)
+            return out
+
+        return await self._tx(work, write=True)
+
+    async def last_seqs(self, session_ids: Sequence[str]) -> dict[str, int]:
+        s = t.sessions
+        query = select(s.c.id, s.c.last_seq).where(s.c.id.in_(list(session_ids)))
+
+        def work(conn: Connection) -> dict[str, int]:
+            return {r.id: int(r.last_seq) for r in conn.execute(query)}
+
+        return await self._tx(work, write=False)
+
+    async def events_between(
+        self, session_id: str, first: int, last: int
+    ) -> list[event_pb2.SessionEvent]:
+        e = t.events
+        query = (
+            select(*sql.EVENT_COLUMNS)
+            .where(e.c.session_id == session_id, e.c.seq >= first, e.c.seq <= last)
+            .order_by(e.c.seq)
+        )
+
+        def work(conn: Connection) -> list[event_pb2.SessionEvent]:
+            return [rows.event_of(tuple(r)) for r in conn.execute(query)]
+
+        return await self._tx(work, write=False)
+
+    async def pending_events(self, session_id: str) -> list[event_pb2.SessionEvent]:
+        db = self._db
+        return await self._tx(lambda conn: db.pending(conn, session_id), write=False)
+
+    async def work_of(
+        self, session_id: str
+    ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
+        """A session's unprocessed events, in order, and the session (one read)."""
+        db = self._db
+
+        def work(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
+            events = db.pending(conn, session_id)
+            return events, conn.execute(sql.SESSION, {"sid": session_id}).first()
+
+        pending, row = await self._tx(work, write=False)
+        if row is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        return pending, rows.session(row)
+
+    async def event_seq(self, session_id: str, event_id: str) -> int:
+        e = t.events
+        query = select(e.c.seq).where(e.c.id == event_id, e.c.session_id == session_id)
+        row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
+        if row is None:
+            raise errors.NotFound(f"Session {session_id!r} has no event {event_id!r}.")
+        return int(row.seq)
+
+    async def events_after(
+        self, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]:
+        db = self._db
+        return await self._tx(
+            lambda conn: db.events_after(conn, session_id, seq, limit), write=False
+        )
+
+    async def conversation(self, session_id: str) -> list[event_pb2.SessionEvent]:
+        """Every event of a session in order (the model's context is rebuilt from it)."""
+        return await self.events_after(session_id, 0, 1 << 62)
+
+    async def list_events(
+        self,
+        session_id: str,
+        limit: int,
+        page: Page | None,
+        descending: bool,
+        types: Sequence[str],
+        created: tuple[int | None, int | None, int | None, int | None],
+    ) -> tuple[list[event_pb2.SessionEvent], bool]:
+        e = t.events
+        conds: list[Any] = [e.c.session_id == session_id]
+        if types:
+            conds.append(e.c.type.in_(list(types)))
+        conds.extend(time_range(e.c.created_at, created))
+        found, more = await self._keyset(
+            select(*sql.EVENT_COLUMNS), conds, (e.c.seq,), descending, limit, page
+        )
+        return [rows.event_of(tuple(r)) for r in found], more
+
+    async def last_seq(self, session_id: str) -> int:
+        s = t.sessions
+        query = select(s.c.last_seq).where(s.c.id == session_id)
+        row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
+        if row is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        return int(row.last_seq)
+
+    async def session_exists(self, session_id: str) -> bool:
+        s = t.sessions
+        query = select(s.c.id).where(s.c.id == session_id)
+        row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
+        return row is not None
+
+
+def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.SessionEvent]:
+    """One append inside the caller's write transaction (see ``Store.append``)."""
+    at = now_us()
+    session_id, new = job.session_id, job.new
+    if not job.changes_session:
+        # Only marks events processed: the session itself does not change, but
+        # the lease still fences the write (a replica that lost it must leave
+        # the events to the new owner).
+        if job.owner is not None:
+            row = conn.execute(sql.LEASE_OWNER, {"sid": session_id}).first()
+            if row is None:
+                raise errors.NotFound(f"No session with id {session_id!r}.")
+            if row.lease_owner != job.owner:
+                raise LeaseLost(session_id)
+        if job.mark_processed:
+            mark(conn, session_id, job.mark_processed, at)
+        return []
+    # One statement checks, numbers and updates the session; a refusal is
+    # explained by a second look only when it happens.
+    processed = [at if ev.processed else None for ev in new]
+    params: dict[str, Any] = {
+        "sid": session_id,
+        "n": len(new),
+        "at": at,
+        "processed": processed,
+        "bodies": [ev.payload.SerializeToString() for ev in new],
+    }
+    if job.owner is not None:
+        params["owner"] = job.owner
+    if job.status is not None:
+        params["st"] = job.status
+    if job.usage is not None:
+        u = job.usage
+        params.update(
+            it=u.input_tokens,
+            ot=u.output_tokens,
+            cct=u.cache_creation_input_tokens,
+            crt=u.cache_read_input_tokens,
+        )
+    shape = (
+        job.owner is not None,
+        job.require_open,
+        job.status is not None,
+        job.usage is not None,
+        job.turn,
+    )
+    last = db.insert_events(conn, job, params, shape)
+    if last is None:
+        _refusal(conn, job)
+    first = last - len(new)
+    stored: list[event_pb2.SessionEvent] = []
+    for i, ev in enumerate(new, start=1):
+        full = event_pb2.SessionEvent()
+        full.CopyFrom(ev.payload)
+        rows.envelope(full, ev.id, session_id, first + i, at, processed[i - 1])
+        stored.append(full)
+    return stored
+
+
+def _refusal(conn: Connection, job: Append) -> NoReturn:
+    s = t.sessions
+    sid = job.session_id
+    row = conn.execute(
+        select(s.c.status, s.c.archived_at, s.c.lease_owner).where(s.c.id == sid)
+    ).first()
+    if row is None:
+        raise errors.NotFound(f"No session with id {sid!r}.")
+    if job.owner is not None and row.lease_owner != job.owner:
+        raise LeaseLost(sid)
+    if row.archived_at is not None:
+        raise errors.Conflict(f"Session {sid!r} is archived and takes no new events.")
+    raise errors.Conflict(f"Session {sid!r} is terminated and takes no new events.")
