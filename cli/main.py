@@ -194,11 +194,14 @@ async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  
     from aiohttp import web
     from sessiond.edge.app import create_app
     from sessiond.edge.client import GrpcCore
+    from sessiond.edge.jsonio import BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT
+    from sessiond.edge.runner import EdgeRunner
 
     if isinstance(core, str):
         core = GrpcCore(core, tls_ca=_read_pem(args.core_tls_ca, "CA certificate"))
     app = create_app(core, own_core=True)  # type: ignore[arg-type]
-    runner = web.AppRunner(
+    app[BODY_TIMEOUT] = float(_env("SESSIOND_BODY_TIMEOUT", "") or DEFAULT_BODY_TIMEOUT)
+    runner = EdgeRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
     )
     await runner.setup()

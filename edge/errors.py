@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge.client import CoreError
 from sessiond.edge.codec import CodecError
-from sessiond.edge.jsonio import BodyError, json_response
+from sessiond.edge.jsonio import BodyError, BodyTimeout, json_response
 from sessiond.edge.state import REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,8 @@ def from_exception(exc: Exception, request: web.Request) -> ApiError:
         return from_core_error(exc)
     if isinstance(exc, CodecError | BodyError):
         return invalid_request(str(exc))
+    if isinstance(exc, BodyTimeout):
+        return ApiError(408, "timeout_error", str(exc))
     if isinstance(exc, web.HTTPException):
         return from_http_exception(exc, request)
     log.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
