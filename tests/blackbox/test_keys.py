@@ -16,6 +16,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sessiond.v1 import agent_pb2, agent_pb2_grpc
 
+from .cluster import pg_url, start_cluster
 from .helpers import ROOT, Server, _child_env, key_accepted, start_server, user_message
 
 WAIT = 20.0
@@ -218,3 +219,52 @@ async def test_limits_per_workspace(tmp_path: Path) -> None:
             assert "limit is 2" in str(caught.value)
     finally:
         assert await srv.stop() == 0, srv.describe()
+
+
+async def test_revocation_reaches_every_replica(tmp_path: Path) -> None:
+    """A stored key works on both cores of a PostgreSQL cluster, and once revoked
+    (by `sessiond keys revoke` against the shared database) each core refuses it."""
+    url = pg_url()
+    if url is None:
+        pytest.skip("no PostgreSQL for the replica suite (scripts/test.sh starts one)")
+    c = await start_cluster(
+        url, tmp_path / "data", api_key="sk-cluster-0123456789", log_dir=tmp_path
+    )
+    try:
+        cli = tmp_path / "cli"
+        rc, out, err = await sessiond(cli, "keys", "create", "--workspace", "t", "--db", c.db_url)
+        assert rc == 0, err
+        key = out.strip()
+
+        async def core_accepts(address: str) -> bool:
+            async with grpc.aio.insecure_channel(address) as channel:
+                agents = agent_pb2_grpc.AgentServiceStub(channel)
+                try:
+                    await agents.ListAgents(
+                        agent_pb2.ListAgentsRequest(), metadata=(("x-api-key", key),), timeout=10
+                    )
+                except grpc.aio.AioRpcError as e:
+                    assert e.code() == grpc.StatusCode.UNAUTHENTICATED, e
+                    return False
+                return True
+
+        for core in c.cores:
+            assert await core_accepts(core.address)
+        async with c.http(api_key=key) as h:
+            assert (await h.get("/v1/agents")).status_code == 200
+
+        _, listing, _ = await sessiond(cli, "keys", "list", "--db", c.db_url)
+        key_id = next(line.split()[0] for line in listing.splitlines() if " t " in line)
+        rc, _, err = await sessiond(cli, "keys", "revoke", key_id, "--db", c.db_url)
+        assert rc == 0, err
+        for core in c.cores:
+
+            async def refused(address: str = core.address) -> bool:
+                return not await core_accepts(address)
+
+            await eventually(refused, f"core {core.address} to refuse the revoked key")
+        async with c.http(api_key=key) as h:
+            resp = await h.get("/v1/agents")
+        assert resp.status_code == 401, resp.text
+    finally:
+        assert await c.stop() == 0, c.describe()
