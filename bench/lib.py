@@ -452,7 +452,9 @@ async def _start_once(store: Store, tag: str) -> Sessiond:
         else:
             core = Proc(
                 "sessiond core",
-                _sessiond_cmd("core", "--grpc", f"127.0.0.1:{gp}", *core_flags, *common),
+                _sessiond_cmd(
+                    "core", "--grpc", f"127.0.0.1:{gp}", "--api-key", API_KEY, *core_flags, *common
+                ),
                 logs / f"{cfg.name}-{tag}-core-{gp}.stderr",
             )
             procs.append(core)
@@ -465,8 +467,6 @@ async def _start_once(store: Store, tag: str) -> Sessiond:
                     f"127.0.0.1:{hp}",
                     "--core",
                     f"127.0.0.1:{gp}",
-                    "--api-key",
-                    API_KEY,
                     *common,
                 ),
                 logs / f"{cfg.name}-{tag}-edge-{hp}.stderr",

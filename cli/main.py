@@ -8,7 +8,6 @@ import contextlib
 import gc
 import logging
 import os
-import secrets
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,7 +17,6 @@ log = logging.getLogger("sessiond")
 
 DEFAULT_HTTP = "127.0.0.1:8080"
 DEFAULT_GRPC = "127.0.0.1:50051"
-KEY_FILE = "api_key"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -42,26 +40,50 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("auto", "anthropic", "offline"),
             default=_env("SESSIOND_MODEL_BACKEND", "auto"),
         )
+        # Keys: `[WORKSPACE=]KEY`; SESSIOND_API_KEYS and the file are read in cli/keys.py.
+        p.add_argument("--api-key", action="append", dest="api_keys", default=None)
+        p.add_argument("--api-key-file", default=None)
+        p.add_argument("--grpc-tls-cert", default=_env("SESSIOND_GRPC_TLS_CERT"))
+        p.add_argument("--grpc-tls-key", default=_env("SESSIOND_GRPC_TLS_KEY"))
+        p.add_argument(
+            "--requests-per-minute",
+            type=int,
+            default=int(_env("SESSIOND_REQUESTS_PER_MINUTE", "0") or 0),
+            help="per workspace and replica (0: the default)",
+        )
+        p.add_argument(
+            "--events-per-send",
+            type=int,
+            default=int(_env("SESSIOND_EVENTS_PER_SEND", "0") or 0),
+            help="most events in one send (0: the default)",
+        )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
-        env_keys = [
-            k.strip() for k in (_env("SESSIOND_API_KEYS", "") or "").split(",") if k.strip()
-        ]
-        p.add_argument("--api-key", action="append", dest="api_keys", default=None)
-        p.set_defaults(env_api_keys=env_keys)
 
-    serve = sub.add_parser("serve", help="core and edge in one process")
+    serve = sub.add_parser("serve", help="core and edge in one process", allow_abbrev=False)
     common(serve)
     core_flags(serve)
     edge_flags(serve)
-    core = sub.add_parser("core", help="the gRPC core alone")
+    core = sub.add_parser("core", help="the gRPC core alone", allow_abbrev=False)
     common(core)
     core_flags(core)
-    edge = sub.add_parser("edge", help="the HTTP edge alone, talking to a core")
+    edge = sub.add_parser("edge", help="the HTTP edge alone, talking to a core", allow_abbrev=False)
     common(edge)
     edge_flags(edge)
     edge.add_argument("--core", default=_env("SESSIOND_CORE", DEFAULT_GRPC))
+    edge.add_argument("--core-tls-ca", default=_env("SESSIOND_CORE_TLS_CA"))
+    keys = sub.add_parser("keys", help="create, list and revoke stored API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="make a key and print it once")
+    create.add_argument("--workspace", required=True)
+    create.add_argument("--name", default="")
+    keys_sub.add_parser("list", help="every stored key (never the key itself)")
+    revoke = keys_sub.add_parser("revoke", help="end a key on every replica")
+    revoke.add_argument("key_id")
+    for p in (create, keys_sub.choices["list"], revoke):
+        common(p)
+        p.add_argument("--db", default=_env("SESSIOND_DB"))
     return parser
 
 
@@ -70,25 +92,6 @@ def split_address(address: str) -> tuple[str, int]:
     if not sep or not port.isdigit():
         raise SystemExit(f"sessiond: {address!r} is not HOST:PORT")
     return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def api_keys(args: argparse.Namespace, data_dir: Path) -> list[str]:
-    keys = list(args.api_keys or []) or list(args.env_api_keys)
-    if keys:
-        return keys
-    path = data_dir / KEY_FILE
-    if path.exists():
-        stored = path.read_text().strip()
-        if stored:
-            print(f"sessiond: using the API key stored in {path}", flush=True)
-            return [stored]
-    key = "sk-sessiond-" + secrets.token_urlsafe(32)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
-    print(f"sessiond: created an API key (kept in {path}): {key}", flush=True)
-    return [key]
 
 
 def db_url(args: argparse.Namespace, data_dir: Path) -> str:
@@ -130,7 +133,19 @@ async def _wait_for_signal() -> None:
     await stop.wait()
 
 
+def _read_pem(path: str | None, what: str) -> bytes | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise SystemExit(f"sessiond: cannot read the {what} {path}: {e}") from None
+
+
 async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
+    from sessiond.cli.keys import ensure_key, memory_keys
+    from sessiond.core.auth.keys import has_active_keys
+    from sessiond.core.auth.limits import Limits
     from sessiond.core.runtime.runtime import LeasePolicy
     from sessiond.core.runtime.turn import RetryPolicy
     from sessiond.core.server import CoreServer
@@ -141,14 +156,35 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         base_seconds=float(_env("SESSIOND_RETRY_BASE_SECONDS", "1.0") or 1.0),
     )
     lease = LeasePolicy(ttl_seconds=float(_env("SESSIOND_LEASE_SECONDS", "10") or 10))
+    keys = memory_keys(args)
+    defaults = Limits()
+    limits = Limits(
+        requests_per_minute=args.requests_per_minute or defaults.requests_per_minute,
+        events_per_send=args.events_per_send or defaults.events_per_send,
+    )
+    cert = _read_pem(args.grpc_tls_cert, "TLS certificate")
+    key = _read_pem(args.grpc_tls_key, "TLS key")
+    if (cert is None) != (key is None):
+        raise SystemExit("sessiond: --grpc-tls-cert and --grpc-tls-key go together")
     core = await CoreServer.open(
         db_url(args, data_dir),
         data_dir,
         model,  # type: ignore[arg-type]
         retry=retry,
         lease=lease,
+        api_keys=keys,
+        limits=limits,
+        tls=(cert, key) if cert is not None and key is not None else None,
     )
-    port = await core.start(args.grpc)
+    try:
+        if not keys and args.command == "serve":
+            await ensure_key(core.store, data_dir)
+        elif not keys and not await has_active_keys(core.store):
+            log.warning("no API key configured: every call is refused (`sessiond keys create`)")
+        port = await core.start(args.grpc)
+    except BaseException:
+        await core.stop()
+        raise
     host, _ = split_address(args.grpc)
     return core, f"{host}:{port}"
 
@@ -158,10 +194,14 @@ async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  
     from aiohttp import web
     from sessiond.edge.app import create_app
     from sessiond.edge.client import GrpcCore
+    from sessiond.edge.jsonio import BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT
+    from sessiond.edge.runner import EdgeRunner
 
-    keys = api_keys(args, data_dir)
-    app = create_app(GrpcCore(core) if isinstance(core, str) else core, keys, own_core=True)  # type: ignore[arg-type]
-    runner = web.AppRunner(
+    if isinstance(core, str):
+        core = GrpcCore(core, tls_ca=_read_pem(args.core_tls_ca, "CA certificate"))
+    app = create_app(core, own_core=True)  # type: ignore[arg-type]
+    app[BODY_TIMEOUT] = float(_env("SESSIOND_BODY_TIMEOUT", "") or DEFAULT_BODY_TIMEOUT)
+    runner = EdgeRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
     )
     await runner.setup()
@@ -175,8 +215,12 @@ async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  
     return runner, f"{host}:{bound}"
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
+    if args.command == "keys":
+        from sessiond.cli.keys import keys_command
+
+        return await keys_command(args, db_url(args, data_dir))
     if args.command == "core":
         core, grpc_addr = await _start_core(args, data_dir)
         _settle_memory()
@@ -185,7 +229,7 @@ async def run(args: argparse.Namespace) -> None:
             await _wait_for_signal()
         finally:
             await core.stop()
-        return
+        return 0
     if args.command == "edge":
         runner, http_addr = await _start_edge(args, data_dir, args.core)
         _settle_memory()
@@ -194,7 +238,7 @@ async def run(args: argparse.Namespace) -> None:
             await _wait_for_signal()
         finally:
             await runner.cleanup()
-        return
+        return 0
     core, grpc_addr = await _start_core(args, data_dir)
     try:
         # One process: the edge calls the core's services directly, with no socket.
@@ -211,9 +255,14 @@ async def run(args: argparse.Namespace) -> None:
     finally:
         await runner.cleanup()
         await core.stop()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    if argv is None:
+        from sessiond.cli.keys import hide_keys_from_cmdline
+
+        hide_keys_from_cmdline()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
@@ -222,12 +271,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     # Alembic narrates every start; only its warnings matter here.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    code = 0
     try:
-        asyncio.run(run(args))
+        code = asyncio.run(run(args))
     except KeyboardInterrupt:
         pass
     except OSError as e:
         raise SystemExit(f"sessiond: {e}") from None
+    if code:
+        raise SystemExit(code)
 
 
 if __name__ == "__main__":

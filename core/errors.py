@@ -44,6 +44,11 @@ class Conflict(SessiondError):
 class RateLimited(SessiondError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        # Seconds until a retry can succeed (sent as `retry-after` trailing metadata).
+        self.retry_after = retry_after
+
 
 class Overloaded(SessiondError):
     code = grpc.StatusCode.UNAVAILABLE

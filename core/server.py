@@ -7,11 +7,15 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sessiond.core.auth.gate import AuthInterceptor, Gate, guarded
+from sessiond.core.auth.keys import KeyRing
+from sessiond.core.auth.limits import Limits
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
@@ -61,8 +65,16 @@ class CoreServer:
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
         db_url: str = "",
+        api_keys: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+        tls: tuple[bytes, bytes] | None = None,
     ) -> None:
         self.store = store
+        # Keys given by flag/file/env (key -> workspace), then the key table.
+        self.keys = KeyRing(store, api_keys)
+        self.gate = Gate(self.keys, limits)
+        # (certificate chain, private key) in PEM: the gRPC port then speaks TLS only.
+        self.tls = tls
         # This replica's name in turn leases; the pid lets an operator find it.
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
@@ -108,6 +120,9 @@ class CoreServer:
         sleep: Sleep = asyncio.sleep,
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
+        api_keys: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+        tls: tuple[bytes, bytes] | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -118,15 +133,24 @@ class CoreServer:
             retry=retry,
             lease=lease,
             db_url=db_url,
+            api_keys=api_keys,
+            limits=limits,
+            tls=tls,
         )
+
+    def guard(self, servicer: Any, service: str) -> Any:
+        """``servicer`` behind the same key check and limits as the gRPC port
+        (for the in-process transport); ``service`` is its full proto name."""
+        return guarded(servicer, self.gate, service)
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(
+            interceptors=[AuthInterceptor(self.gate)],
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
-            ]
+            ],
         )
         agent_pb2_grpc.add_AgentServiceServicer_to_server(AgentServicer(self.agents), server)
         environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(
@@ -140,7 +164,11 @@ class CoreServer:
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         try:
-            port = server.add_insecure_port(address)
+            if self.tls is not None:
+                creds = grpc.ssl_server_credentials([(self.tls[1], self.tls[0])])
+                port = server.add_secure_port(address, creds)
+            else:
+                port = server.add_insecure_port(address)
         except RuntimeError:
             port = 0
         if port == 0:
@@ -148,6 +176,7 @@ class CoreServer:
         if self.listener is not None:
             await self.listener.start()
         await self.runtime.recover()
+        self.keys.start()
         await server.start()
         self.server = server
         self.port = port
@@ -164,6 +193,7 @@ class CoreServer:
         if self.listener is not None:
             await self.listener.close()
         await self.log.drain()
+        await self.keys.close()
         await self.store.close()
         aclose = getattr(self.model, "aclose", None)
         if aclose is not None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
-from collections.abc import Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge.auth import forwarding, key_metadata
 from sessiond.edge.client import Core
 from sessiond.edge.errors import ApiError, error_middleware
 from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
 from sessiond.edge.sse import SseRegistry
-from sessiond.edge.state import API_KEYS, CORE, OWN_CORE, PING_INTERVAL, REQUEST_ID, SSE_STREAMS
+from sessiond.edge.state import CORE, OWN_CORE, PING_INTERVAL, REQUEST_ID, SSE_STREAMS
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +22,17 @@ HEALTH_PATH = "/healthz"
 
 def create_app(
     core: Core,
-    api_keys: Sequence[str],
     *,
     ping_interval: float = 15.0,
     own_core: bool = False,
 ) -> web.Application:
-    """The edge application over ``core``, accepting ``api_keys`` (none: every request
-    is refused). With ``own_core`` the app closes the core on cleanup."""
+    """The edge application over ``core``; the caller's key is passed on to the core,
+    which accepts or refuses it. With ``own_core`` the app closes the core on cleanup."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, error_middleware, auth_middleware],
+        middlewares=[request_id_middleware, error_middleware, forward_key_middleware],
     )
     app[CORE] = core
-    app[API_KEYS] = tuple(key.encode() for key in api_keys if key)
     app[PING_INTERVAL] = ping_interval
     app[SSE_STREAMS] = SseRegistry()
     app[OWN_CORE] = own_core
@@ -64,38 +61,24 @@ async def _echo_request_id(request: web.Request, response: web.StreamResponse) -
 
 
 @web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Lets through requests that carry a known key (``/healthz`` needs none)."""
-    if request.path != HEALTH_PATH:
-        _authenticate(request)
-    return await handler(request)
-
-
-def _authenticate(request: web.Request) -> None:
-    presented = _presented_keys(request)
-    if not presented:
+async def forward_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Passes the caller's key on to the core (``/healthz`` needs none). The core
+    decides; a request with no key at all is answered here."""
+    if request.path == HEALTH_PATH:
+        return await handler(request)
+    x_api_key = request.headers.get("x-api-key")
+    authorization = request.headers.get("Authorization")
+    metadata = key_metadata(x_api_key, authorization)
+    if not metadata:
+        if (x_api_key or "").strip() or authorization:
+            raise ApiError(401, "authentication_error", "Invalid API key")
         raise ApiError(
             401,
             "authentication_error",
             "No API key: send it in the x-api-key header or as Authorization: Bearer <key>",
         )
-    accepted = False
-    for candidate in presented:
-        for key in request.app[API_KEYS]:
-            accepted |= hmac.compare_digest(candidate, key)
-    if not accepted:
-        raise ApiError(401, "authentication_error", "Invalid API key")
-
-
-def _presented_keys(request: web.Request) -> list[bytes]:
-    keys: list[str] = []
-    api_key = request.headers.get("x-api-key")
-    if api_key:
-        keys.append(api_key.strip())
-    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        keys.append(token.strip())
-    return [key.encode("utf-8", "surrogateescape") for key in keys]
+    with forwarding(metadata):
+        return await handler(request)
 
 
 async def healthz(request: web.Request) -> web.Response:

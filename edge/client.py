@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
+from sessiond.edge.auth import forwarded_metadata
 from sessiond.v1 import agent_pb2_grpc, environment_pb2_grpc, event_pb2_grpc, session_pb2_grpc
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -26,10 +27,22 @@ CHANNEL_OPTIONS = [
 class CoreError(Exception):
     """A call to the core failed with a gRPC status."""
 
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+    def __init__(
+        self, code: grpc.StatusCode, message: str, *, retry_after: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # The core's `retry-after` (seconds) when it refused the call for a limit.
+        self.retry_after = retry_after
+
+
+def retry_after(trailing: Any) -> str | None:
+    """The `retry-after` entry of trailing metadata, if any."""
+    for name, value in trailing or ():
+        if name == "retry-after" and isinstance(value, str):
+            return value
+    return None
 
 
 class Core(Protocol):
@@ -60,11 +73,15 @@ def _never_reached(err: grpc.aio.AioRpcError) -> bool:
 class _Backend:
     """One core: its channel and stubs."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, tls_ca: bytes | None = None) -> None:
         from grpc_health.v1 import health_pb2_grpc
 
         self.target = target
-        self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        if tls_ca is not None:
+            creds = grpc.ssl_channel_credentials(root_certificates=tls_ca)
+            self.channel = grpc.aio.secure_channel(target, creds, options=CHANNEL_OPTIONS)
+        else:
+            self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
         self.stubs = {
             "agents": agent_pb2_grpc.AgentServiceStub(self.channel),
             "environments": environment_pb2_grpc.EnvironmentServiceStub(self.channel),
@@ -78,8 +95,8 @@ class _Backend:
 class _Pool:
     """Spreads calls over the cores in turn, passing over one that is down."""
 
-    def __init__(self, targets: list[str]) -> None:
-        self.backends = [_Backend(t) for t in targets]
+    def __init__(self, targets: list[str], tls_ca: bytes | None = None) -> None:
+        self.backends = [_Backend(t, tls_ca) for t in targets]
         self._next = 0
 
     def order(self) -> list[_Backend]:
@@ -105,9 +122,12 @@ class _Unary:
 
     async def __call__(self, request: Any) -> Any:
         last: grpc.aio.AioRpcError | None = None
+        metadata = forwarded_metadata()
         for backend in self._pool.order():
             try:
-                return await getattr(backend.stubs[self._service], self._method)(request)
+                return await getattr(backend.stubs[self._service], self._method)(
+                    request, metadata=metadata
+                )
             except grpc.aio.AioRpcError as e:
                 self._pool.failed(backend, e)
                 last = e
@@ -117,7 +137,9 @@ class _Unary:
                     continue
                 break
         assert last is not None
-        raise CoreError(last.code(), last.details() or "") from None
+        raise CoreError(
+            last.code(), last.details() or "", retry_after=retry_after(last.trailing_metadata())
+        ) from None
 
 
 class StreamCall:
@@ -139,13 +161,16 @@ class StreamCall:
         self._backend: _Backend | None = None
         self._closed = False
         self._position = getattr(request, "after_event_id", "")
+        self._metadata = forwarded_metadata()
 
     async def opened(self) -> None:
         last: CoreError | None = None
         for backend in self._pool.order():
             if self._closed:
                 break
-            call = getattr(backend.stubs["events"], self._method)(self._request)
+            call = getattr(backend.stubs["events"], self._method)(
+                self._request, metadata=self._metadata
+            )
             self._call, self._backend = call, backend
             try:
                 await call.initial_metadata()
@@ -156,7 +181,11 @@ class StreamCall:
             code = await call.code()
             if code == grpc.StatusCode.OK:
                 return
-            last = CoreError(code, await call.details() or "")
+            last = CoreError(
+                code,
+                await call.details() or "",
+                retry_after=retry_after(await call.trailing_metadata()),
+            )
             if code != grpc.StatusCode.UNAVAILABLE:
                 raise last
             backend.down_until = time.monotonic() + DOWN_SECONDS
@@ -242,11 +271,12 @@ class GrpcCore:
     only when it never reached the first, so it never takes effect twice.
     """
 
-    def __init__(self, targets: str) -> None:
+    def __init__(self, targets: str, *, tls_ca: bytes | None = None) -> None:
         names = [t.strip() for t in targets.split(",") if t.strip()]
         if not names:
             raise ValueError("no core address given")
-        self._pool = _Pool(names)
+        # tls_ca: PEM of the CA that signed the cores' certificates (TLS), else plain.
+        self._pool = _Pool(names, tls_ca)
         self.agents = _Service(self._pool, "agents")
         self.environments = _Service(self._pool, "environments")
         self.sessions = _Service(self._pool, "sessions")

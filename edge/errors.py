@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge.client import CoreError
 from sessiond.edge.codec import CodecError
-from sessiond.edge.jsonio import BodyError, json_response
+from sessiond.edge.jsonio import BodyError, BodyTimeout, json_response
 from sessiond.edge.state import REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,14 @@ NO_RETRY_STATUSES: Final = frozenset({400, 401, 403, 404, 405, 409, 413, 422})
 class ApiError(Exception):
     """An error in the public API's terms: HTTP status, ``error.type`` and message."""
 
-    def __init__(self, status: int, error_type: str, message: str) -> None:
+    def __init__(
+        self, status: int, error_type: str, message: str, *, retry_after: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
+        self.retry_after = retry_after
 
 
 def invalid_request(message: str) -> ApiError:
@@ -90,7 +93,9 @@ def from_core_error(err: CoreError) -> ApiError:
         level = logging.ERROR if status == 500 else logging.WARNING
         log.log(level, "core call failed: %s: %s", err.code.name, err.message)
         return ApiError(status, error_type, _SERVER_MESSAGES.get(status, INTERNAL_MESSAGE))
-    return ApiError(status, error_type, err.message or HTTPStatus(status).phrase)
+    return ApiError(
+        status, error_type, err.message or HTTPStatus(status).phrase, retry_after=err.retry_after
+    )
 
 
 def from_http_exception(exc: web.HTTPException, request: web.Request) -> ApiError:
@@ -118,6 +123,8 @@ def from_exception(exc: Exception, request: web.Request) -> ApiError:
         return from_core_error(exc)
     if isinstance(exc, CodecError | BodyError):
         return invalid_request(str(exc))
+    if isinstance(exc, BodyTimeout):
+        return ApiError(408, "timeout_error", str(exc))
     if isinstance(exc, web.HTTPException):
         return from_http_exception(exc, request)
     log.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
@@ -135,7 +142,10 @@ def error_body(err: ApiError, request_id: str | None) -> dict[str, Any]:
 
 def error_response(err: ApiError, request: web.Request) -> web.Response:
     """An error rendered as a JSON response, with ``x-should-retry: false`` when futile."""
-    headers = {"x-should-retry": "false"} if err.status in NO_RETRY_STATUSES else None
+    headers = {"x-should-retry": "false"} if err.status in NO_RETRY_STATUSES else {}
+    if err.retry_after is not None:
+        # The SDK waits `retry-after` seconds (up to 60) before its next try.
+        headers = {"retry-after": err.retry_after, "x-should-retry": "true"}
     body = error_body(err, request.get(REQUEST_ID))
     return json_response(body, status=err.status, headers=headers)
 

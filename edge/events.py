@@ -9,7 +9,7 @@ from aiohttp import web
 from sessiond.edge import sse
 from sessiond.edge.codec import event_from_json, event_to_json, stream_item_to_json
 from sessiond.edge.errors import error_body, from_exception, invalid_request
-from sessiond.edge.jsonio import dumps, json_response, read_object
+from sessiond.edge.jsonio import dumps, json_response, read_object, text_value
 from sessiond.edge.query import get_list, get_order, get_timestamp, page_fields, present
 from sessiond.edge.state import PING_INTERVAL, REQUEST_ID, SSE_STREAMS, core
 from sessiond.v1 import event_pb2
@@ -63,7 +63,9 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     session_id = request.match_info["session_id"]
     message = event_pb2.StreamEventsRequest(
         session_id=session_id,
-        after_event_id=request.headers.get("Last-Event-ID") or request.query.get("after") or "",
+        after_event_id=text_value(request.headers.get("Last-Event-ID"), "The Last-Event-ID header")
+        or text_value(request.query.get("after"), "The after parameter")
+        or "",
         event_deltas=get_list(request.query, "event_deltas"),
     )
     # The 200 goes out only once the core has attached the stream, so every event

@@ -20,7 +20,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
-from sessiond.edge.client import CoreError
+from sessiond.edge.auth import forwarded_metadata
+from sessiond.edge.client import CoreError, retry_after
 
 if TYPE_CHECKING:
     from sessiond.core.server import CoreServer
@@ -39,11 +40,12 @@ class _Context:
         self._code = grpc.StatusCode.OK
         self._details = ""
         self._attached = attached
+        self._metadata = forwarded_metadata()  # the caller's key, as over gRPC
 
     async def abort(
         self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
     ) -> NoReturn:
-        raise CoreError(code, details)
+        raise CoreError(code, details, retry_after=retry_after(trailing_metadata))
 
     async def send_initial_metadata(self, initial_metadata: Any = ()) -> None:
         if self._attached is not None and not self._attached.done():
@@ -64,8 +66,8 @@ class _Context:
     def set_trailing_metadata(self, trailing_metadata: Any) -> None:
         pass
 
-    def invocation_metadata(self) -> tuple[()]:
-        return ()
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return self._metadata
 
     def peer(self) -> str:
         return "in-process"
@@ -306,10 +308,12 @@ class InProcessCore:
             return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
         return cls(
-            AgentServicer(server.agents),
-            EnvironmentServicer(server.environments),
-            SessionServicer(server.sessions),
-            EventServicer(server.sessions, server.log),
+            server.guard(AgentServicer(server.agents), "sessiond.v1.AgentService"),
+            server.guard(
+                EnvironmentServicer(server.environments), "sessiond.v1.EnvironmentService"
+            ),
+            server.guard(SessionServicer(server.sessions), "sessiond.v1.SessionService"),
+            server.guard(EventServicer(server.sessions, server.log), "sessiond.v1.EventService"),
             ready,
         )
 

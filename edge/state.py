@@ -9,7 +9,6 @@ from sessiond.edge.client import Core
 from sessiond.edge.sse import SseRegistry
 
 CORE: Final = web.AppKey[Core]("core")
-API_KEYS: Final = web.AppKey[tuple[bytes, ...]]("api_keys")
 PING_INTERVAL: Final = web.AppKey("ping_interval", float)
 SSE_STREAMS: Final = web.AppKey("sse_streams", SseRegistry)
 OWN_CORE: Final = web.AppKey("own_core", bool)

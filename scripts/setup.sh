@@ -18,3 +18,11 @@ if [ ! -f "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# The TLS tests make a self-signed certificate with the openssl command.
+if [ "${1:-}" = "dev" ] && ! command -v openssl >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    quiet apt-get install -y -qq openssl >/dev/null
+  else
+    echo "setup: install the openssl command (the TLS tests need it)" >&2
+  fi
+fi

@@ -24,6 +24,38 @@ from sessiond.v1 import (
     session_pb2_grpc,
 )
 
+KEY = "sk-test-core"
+WORKSPACE = "default"
+
+
+class _WithKey:
+    """Adds ``x-api-key`` to every call, as the edge does."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        metadata = grpc.aio.Metadata(*(details.metadata or ()), ("x-api-key", self._key))
+        return grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
+
+
+class _KeyUnary(_WithKey, grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    async def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(details), request)
+
+
+class _KeyStream(_WithKey, grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    async def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(details), request)
+
+
+def keyed_channel(target: str, key: str = KEY) -> grpc.aio.Channel:
+    """A channel whose calls carry ``key`` (grpc.aio files each interceptor
+    under one kind of call only, hence one per kind)."""
+    return grpc.aio.insecure_channel(target, interceptors=[_KeyUnary(key), _KeyStream(key)])
+
 
 class Stubs:
     def __init__(self, channel: grpc.aio.Channel) -> None:
@@ -41,9 +73,10 @@ async def core(tmp_path: Path) -> AsyncIterator[Stubs]:
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         tmp_path,
         retry=RetryPolicy(max_retries=2, base_seconds=0.01),
+        api_keys={KEY: WORKSPACE},
     )
     port = await server.start("127.0.0.1:0")
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = keyed_channel(f"127.0.0.1:{port}")
     try:
         yield Stubs(channel)
     finally:

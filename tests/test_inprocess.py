@@ -16,6 +16,7 @@ from sessiond.core.eventtypes import type_of
 from sessiond.core.runtime.turn import RetryPolicy
 from sessiond.core.server import CoreServer
 from sessiond.edge.app import create_app
+from sessiond.edge.auth import forwarding
 from sessiond.edge.client import CoreError
 from sessiond.edge.inprocess import InProcessCore, InProcessStream
 from sessiond.v1 import (
@@ -45,6 +46,7 @@ async def server(tmp_path: Path) -> AsyncIterator[CoreServer]:
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         tmp_path,
         retry=RetryPolicy(max_retries=2, base_seconds=0.01),
+        api_keys={KEY: "default"},
     )
     await core_server.start("127.0.0.1:0")
     try:
@@ -57,7 +59,9 @@ async def server(tmp_path: Path) -> AsyncIterator[CoreServer]:
 async def core(server: CoreServer) -> AsyncIterator[InProcessCore]:
     in_process = InProcessCore.for_server(server)
     try:
-        yield in_process
+        # Calls made by the test carry the key, as the edge's would.
+        with forwarding((("x-api-key", KEY),)):
+            yield in_process
     finally:
         await in_process.close()
 
@@ -344,7 +348,9 @@ async def test_unexpected_exception_is_an_opaque_internal_error(server: CoreServ
 
 
 async def test_ready_follows_the_server(tmp_path: Path) -> None:
-    core_server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    core_server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "default"}
+    )
     core = InProcessCore.for_server(core_server)
     assert not await core.ready()  # not started
     await core_server.start("127.0.0.1:0")
@@ -370,7 +376,7 @@ async def read_frame(resp: ClientResponse) -> dict[str, str] | None:
 
 
 async def test_edge_app_over_the_in_process_core(server: CoreServer, core: InProcessCore) -> None:
-    client = TestClient(TestServer(create_app(core, [KEY])))
+    client = TestClient(TestServer(create_app(core)))
     await client.start_server()
     try:
         resp = await client.get("/healthz")

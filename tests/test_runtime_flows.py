@@ -20,7 +20,7 @@ from sessiond.v1 import (
     session_pb2,
 )
 
-from tests.test_core_grpc import Stubs, open_stream, user_message
+from tests.test_core_grpc import KEY, Stubs, keyed_channel, open_stream, user_message
 
 
 @pytest.fixture
@@ -29,9 +29,10 @@ async def core(tmp_path: Path) -> AsyncIterator[Stubs]:
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         tmp_path,
         retry=RetryPolicy(max_retries=2, base_seconds=0.01),
+        api_keys={KEY: "default"},
     )
     port = await server.start("127.0.0.1:0")
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = keyed_channel(f"127.0.0.1:{port}")
     try:
         yield Stubs(channel)
     finally:
@@ -239,10 +240,13 @@ class FakeBrokenModel:
 
 async def test_an_unrecoverable_failure_terminates_the_session(tmp_path: Path) -> None:
     server = await CoreServer.open(
-        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, FakeBrokenModel()
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        tmp_path,
+        FakeBrokenModel(),
+        api_keys={KEY: "default"},
     )
     port = await server.start("127.0.0.1:0")
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = keyed_channel(f"127.0.0.1:{port}")
     try:
         s = Stubs(channel)
         sid = await session_with(s)

@@ -104,3 +104,18 @@ events = Table(
         sqlite_where=text("processed_at IS NULL"),
     ),
 )
+
+# Keys kept by `sessiond keys create` (and the one `serve` makes): only a
+# SHA-256 of each (core/auth/keys.py says why that is enough).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("workspace", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+    UniqueConstraint("hash", name="api_keys_hash"),
+)

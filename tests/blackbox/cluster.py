@@ -242,7 +242,7 @@ async def start_cluster(
                     lambda addr, i=i: [
                         "core", "--grpc", addr, "--db", db,
                         "--data-dir", str(data_dir / f"core{i}"),
-                        "--model-backend", "offline",
+                        "--model-backend", "offline", "--api-key", api_key,
                     ],
                     log_dir,
                     env,
@@ -255,7 +255,7 @@ async def start_cluster(
                 await _start_on_free_port(
                     f"edge{i}",
                     lambda addr, i=i, ring=ring: [
-                        "edge", "--http", addr, "--core", ring, "--api-key", api_key,
+                        "edge", "--http", addr, "--core", ring,
                         "--data-dir", str(data_dir / f"edge{i}"),
                     ],
                     log_dir,

@@ -335,13 +335,14 @@ async def test_sse_resumes_without_gap_or_duplicate_across_a_thousand_cuts(
 # --------------------------------------------------------------------------- gRPC
 
 
-def grpc_opener(stub: event_pb2_grpc.EventServiceStub, session_id: str) -> Opener:
+def grpc_opener(stub: event_pb2_grpc.EventServiceStub, session_id: str, key: str) -> Opener:
     @contextlib.asynccontextmanager
     async def open_stream(
         after: str | None, rng: random.Random
     ) -> AsyncIterator[AsyncIterator[Item]]:
         call = stub.StreamEvents(
-            event_pb2.StreamEventsRequest(session_id=session_id, after_event_id=after or "")
+            event_pb2.StreamEventsRequest(session_id=session_id, after_event_id=after or ""),
+            metadata=(("x-api-key", key),),
         )
         try:
             # The core sends its initial metadata once the stream is attached.
@@ -374,6 +375,8 @@ async def test_grpc_stream_events_resumes_after_event_id(
 ) -> None:
     async with grpc.aio.insecure_channel(server.grpc_addr) as channel:
         stub = event_pb2_grpc.EventServiceStub(channel)
-        reader = ResumingReader(grpc_opener(stub, session_id), 20, random.Random(SEED + 1))
+        assert server.key
+        opener = grpc_opener(stub, session_id, server.key)
+        reader = ResumingReader(opener, 20, random.Random(SEED + 1))
         await run_and_compare(client, session_id, reader, lag=1)
     assert reader.reconnects >= 100, f"too few reconnects: {reader.describe()}"
