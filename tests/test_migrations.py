@@ -103,7 +103,7 @@ async def test_an_upgrade_keeps_sessions_and_events(db_url: str, legacy: bool) -
 
     store = await Store.open(db_url)
     try:
-        s = await store.get_session("sesn_old")
+        s = await store.get_session("sesn_old", ws="default")
         assert s.usage.input_tokens == 7
         stored = await store.append(
             "sesn_old",

@@ -26,6 +26,7 @@ from sessiond.v1 import (
 )
 
 from tests.blackbox.cluster import create_database, drop_database, pg_url
+from tests.test_core_grpc import KEY, keyed_channel
 
 # Metadata holds at most 16 pairs.
 PATCHES = 15
@@ -48,7 +49,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 @pytest.fixture
 async def core(db_url: str, tmp_path: Path) -> AsyncIterator[CoreServer]:
-    server = await CoreServer.open(db_url, tmp_path)
+    server = await CoreServer.open(db_url, tmp_path, api_keys={KEY: "default"})
     await server.start("127.0.0.1:0")
     try:
         yield server
@@ -73,9 +74,12 @@ def _session(sid: str) -> session_pb2.Session:
 
 async def _create_request(core: CoreServer, n_initial: int) -> session_pb2.CreateSessionRequest:
     agent = await core.agents.create(
-        agent_pb2.CreateAgentRequest(name="a", model=agent_pb2.ModelConfig(id="claude-x"))
+        agent_pb2.CreateAgentRequest(name="a", model=agent_pb2.ModelConfig(id="claude-x")),
+        ws="default",
     )
-    env = await core.environments.create(environment_pb2.CreateEnvironmentRequest(name="e"))
+    env = await core.environments.create(
+        environment_pb2.CreateEnvironmentRequest(name="e"), ws="default"
+    )
     return session_pb2.CreateSessionRequest(
         agent=session_pb2.AgentSelector(agent=session_pb2.AgentVersionSelector(id=agent.id)),
         environment_id=env.id,
@@ -89,7 +93,7 @@ async def _create_request(core: CoreServer, n_initial: int) -> session_pb2.Creat
 async def test_a_replica_that_lost_its_lease_marks_nothing_processed(db_url: str) -> None:
     store = await Store.open(db_url)
     try:
-        await store.create_session(_session("sesn_a"), [])
+        await store.create_session(_session("sesn_a"), [], ws="default")
         (queued,) = await store.append(
             "sesn_a", [NewEvent("sevt_q", "user.message", _message("hi"), processed=False)]
         )
@@ -127,7 +131,7 @@ class _NoBroker:
 
 
 async def test_concurrent_environment_patches_all_survive(core: CoreServer) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{core.port}") as channel:
+    async with keyed_channel(f"127.0.0.1:{core.port}") as channel:
         envs = environment_pb2_grpc.EnvironmentServiceStub(channel)
         env = (
             await envs.CreateEnvironment(
@@ -152,7 +156,7 @@ async def test_concurrent_environment_patches_all_survive(core: CoreServer) -> N
 
 
 async def test_an_archive_racing_updates_is_never_undone(core: CoreServer) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{core.port}") as channel:
+    async with keyed_channel(f"127.0.0.1:{core.port}") as channel:
         envs = environment_pb2_grpc.EnvironmentServiceStub(channel)
         for _round in range(4):
             env = (
@@ -186,7 +190,7 @@ async def test_an_archive_racing_updates_is_never_undone(core: CoreServer) -> No
 
 async def test_concurrent_session_patches_all_survive(core: CoreServer) -> None:
     req = await _create_request(core, 0)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{core.port}") as channel:
+    async with keyed_channel(f"127.0.0.1:{core.port}") as channel:
         sessions = session_pb2_grpc.SessionServiceStub(channel)
         sid = (await sessions.CreateSession(req)).session.id
 
@@ -228,7 +232,7 @@ async def test_a_create_cut_off_leaves_the_whole_session_or_none(core: CoreServe
     # Cut the create off after 0, 1, 2, ... loop steps, until one finishes.
     while "finished" not in outcomes and tries < 200:
         tries += 1
-        task = asyncio.create_task(core.sessions.create(req))
+        task = asyncio.create_task(core.sessions.create(req, ws="default"))
         for _ in range(steps):
             await asyncio.sleep(0)  # runs the create up to its next await
         task.cancel()
@@ -240,7 +244,7 @@ async def test_a_create_cut_off_leaves_the_whole_session_or_none(core: CoreServe
         steps += 1 + steps // 8
     # A SQLite write still running in its thread ends before this one starts.
     await core.store._tx(lambda conn: None, write=True)
-    found, _ = await core.store.list_sessions(100, None, False, include_archived=True)
+    found, _ = await core.store.list_sessions(100, None, False, include_archived=True, ws="default")
     for s in found:
         events = await core.store.conversation(s.id)
         # The initial events come first; the turn they started may follow.
@@ -253,7 +257,7 @@ async def test_a_create_that_fails_after_the_insert_leaves_nothing(db_url: str) 
     store = await Store.open(db_url)
     try:
         await store.create_session(
-            _session("sesn_1"), [NewEvent("sevt_dup", "user.message", _message("a"))]
+            _session("sesn_1"), [NewEvent("sevt_dup", "user.message", _message("a"))], ws="default"
         )
         # The second initial event cannot be stored (its id is taken).
         new = [
@@ -261,8 +265,8 @@ async def test_a_create_that_fails_after_the_insert_leaves_nothing(db_url: str) 
             NewEvent("sevt_dup", "user.message", _message("c")),
         ]
         with pytest.raises(Exception, match="(?i)unique|duplicate"):
-            await store.create_session(_session("sesn_2"), new)
-        assert not await store.session_exists("sesn_2")
+            await store.create_session(_session("sesn_2"), new, ws="default")
+        assert not await store.session_exists("sesn_2", ws="default")
         assert [e.id for e in await store.conversation("sesn_1")] == ["sevt_dup"]
     finally:
         await store.close()

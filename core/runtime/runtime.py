@@ -109,7 +109,7 @@ class _Runner:
                 return
 
     async def _end_orphaned_turn(self) -> None:
-        session = await self.runtime.log.store.get_session(self.session_id)
+        session = await self.runtime.log.store.get_session(self.session_id, ws=None)
         if session.status not in (
             session_pb2.SESSION_STATUS_RUNNING,
             session_pb2.SESSION_STATUS_RESCHEDULING,

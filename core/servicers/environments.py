@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import grpc
+from sessiond.core.auth.gate import current_caller
 from sessiond.core.servicers.base import unary
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.v1 import environment_pb2 as pb
@@ -15,32 +16,38 @@ class EnvironmentServicer(environment_pb2_grpc.EnvironmentServiceServicer):
     async def CreateEnvironment(
         self, request: pb.CreateEnvironmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateEnvironmentResponse:
-        return pb.CreateEnvironmentResponse(environment=await self._svc.create(request))
+        return pb.CreateEnvironmentResponse(
+            environment=await self._svc.create(request, ws=current_caller().workspace)
+        )
 
     @unary
     async def GetEnvironment(
         self, request: pb.GetEnvironmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetEnvironmentResponse:
-        return pb.GetEnvironmentResponse(environment=await self._svc.get(request.environment_id))
+        return pb.GetEnvironmentResponse(
+            environment=await self._svc.get(request.environment_id, ws=current_caller().workspace)
+        )
 
     @unary
     async def UpdateEnvironment(
         self, request: pb.UpdateEnvironmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateEnvironmentResponse:
-        return pb.UpdateEnvironmentResponse(environment=await self._svc.update(request))
+        return pb.UpdateEnvironmentResponse(
+            environment=await self._svc.update(request, ws=current_caller().workspace)
+        )
 
     @unary
     async def ListEnvironments(
         self, request: pb.ListEnvironmentsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListEnvironmentsResponse:
-        envs, token = await self._svc.list_environments(request)
+        envs, token = await self._svc.list_environments(request, ws=current_caller().workspace)
         return pb.ListEnvironmentsResponse(environments=envs, next_page_token=token)
 
     @unary
     async def DeleteEnvironment(
         self, request: pb.DeleteEnvironmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeleteEnvironmentResponse:
-        await self._svc.delete(request.environment_id)
+        await self._svc.delete(request.environment_id, ws=current_caller().workspace)
         return pb.DeleteEnvironmentResponse(id=request.environment_id)
 
     @unary
@@ -48,5 +55,7 @@ class EnvironmentServicer(environment_pb2_grpc.EnvironmentServiceServicer):
         self, request: pb.ArchiveEnvironmentRequest, context: grpc.aio.ServicerContext
     ) -> pb.ArchiveEnvironmentResponse:
         return pb.ArchiveEnvironmentResponse(
-            environment=await self._svc.archive(request.environment_id)
+            environment=await self._svc.archive(
+                request.environment_id, ws=current_caller().workspace
+            )
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+from sessiond.core.auth.gate import current_caller
 from sessiond.core.servicers.base import streaming, unary
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
@@ -19,13 +20,15 @@ class EventServicer(event_pb2_grpc.EventServiceServicer):
     async def SendEvents(
         self, request: pb.SendEventsRequest, context: grpc.aio.ServicerContext
     ) -> pb.SendEventsResponse:
-        return pb.SendEventsResponse(events=await self._sessions.send(request))
+        return pb.SendEventsResponse(
+            events=await self._sessions.send(request, ws=current_caller().workspace)
+        )
 
     @unary
     async def ListEvents(
         self, request: pb.ListEventsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListEventsResponse:
-        events, token = await self._log.list_events(request)
+        events, token = await self._log.list_events(request, ws=current_caller().workspace)
         return pb.ListEventsResponse(events=events, next_page_token=token)
 
     @streaming
@@ -36,5 +39,5 @@ class EventServicer(event_pb2_grpc.EventServiceServicer):
             # Initial metadata tells the client the stream is attached.
             await context.send_initial_metadata(())
 
-        async for item in self._log.stream(request, opened):
+        async for item in self._log.stream(request, opened, ws=current_caller().workspace):
             yield item

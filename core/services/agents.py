@@ -129,7 +129,7 @@ class AgentService:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def create(self, req: agent_pb2.CreateAgentRequest) -> agent_pb2.Agent:
+    async def create(self, req: agent_pb2.CreateAgentRequest, *, ws: str) -> agent_pb2.Agent:
         now = to_timestamp(now_us())
         agent = agent_pb2.Agent(id=ids.new_id(ids.AGENT), version=1)
         for name in _CONFIG_FIELDS:
@@ -139,16 +139,16 @@ class AgentService:
         normalize_config(agent)
         agent.created_at.CopyFrom(now)
         agent.updated_at.CopyFrom(now)
-        await self._store.insert_agent(agent)
+        await self._store.insert_agent(agent, ws=ws)
         return agent
 
-    async def get(self, agent_id: str, version: int | None) -> agent_pb2.Agent:
+    async def get(self, agent_id: str, version: int | None, *, ws: str) -> agent_pb2.Agent:
         if version is not None and version < 1:
             raise errors.InvalidArgument(f"version must be at least 1, got {version}.")
-        return await self._store.get_agent(agent_id, version)
+        return await self._store.get_agent(agent_id, version, ws=ws)
 
-    async def update(self, req: agent_pb2.UpdateAgentRequest) -> agent_pb2.Agent:
-        current = await self._store.get_agent(req.agent_id)
+    async def update(self, req: agent_pb2.UpdateAgentRequest, *, ws: str) -> agent_pb2.Agent:
+        current = await self._store.get_agent(req.agent_id, ws=ws)
         if current.HasField("archived_at"):
             raise errors.Conflict(f"Agent {req.agent_id!r} is archived and cannot be updated.")
         if req.HasField("version") and req.version != current.version:
@@ -175,11 +175,11 @@ class AgentService:
             return current
         new.version = current.version + 1
         new.updated_at.CopyFrom(to_timestamp(now_us()))
-        await self._store.add_agent_version(new, current.version)
+        await self._store.add_agent_version(new, current.version, ws=ws)
         return new
 
     async def list_agents(
-        self, req: agent_pb2.ListAgentsRequest
+        self, req: agent_pb2.ListAgentsRequest, *, ws: str
     ) -> tuple[list[agent_pb2.Agent], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         agents, more = await self._store.list_agents(
@@ -188,6 +188,7 @@ class AgentService:
             req.include_archived,
             ts_or_none(req, "created_at_gte"),
             ts_or_none(req, "created_at_lte"),
+            ws=ws,
         )
         token = ""
         if more and agents:
@@ -195,15 +196,15 @@ class AgentService:
             token = encode_page([from_timestamp(last.created_at), last.id])
         return agents, token
 
-    async def archive(self, agent_id: str) -> agent_pb2.Agent:
-        return await self._store.archive_agent(agent_id, now_us())
+    async def archive(self, agent_id: str, *, ws: str) -> agent_pb2.Agent:
+        return await self._store.archive_agent(agent_id, now_us(), ws=ws)
 
     async def versions(
-        self, req: agent_pb2.ListAgentVersionsRequest
+        self, req: agent_pb2.ListAgentVersionsRequest, *, ws: str
     ) -> tuple[list[agent_pb2.Agent], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         agents, more = await self._store.list_agent_versions(
-            req.agent_id, limit, decode_page(req.page_token)
+            req.agent_id, limit, decode_page(req.page_token), ws=ws
         )
         token = encode_page([agents[-1].version]) if more and agents else ""
         return agents, token

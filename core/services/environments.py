@@ -46,7 +46,7 @@ class EnvironmentService:
         self._store = store
 
     async def create(
-        self, req: environment_pb2.CreateEnvironmentRequest
+        self, req: environment_pb2.CreateEnvironmentRequest, *, ws: str
     ) -> environment_pb2.Environment:
         now = to_timestamp(now_us())
         env = environment_pb2.Environment(id=ids.new_id(ids.ENVIRONMENT))
@@ -56,14 +56,14 @@ class EnvironmentService:
         _normalize(env)
         env.created_at.CopyFrom(now)
         env.updated_at.CopyFrom(now)
-        await self._store.insert_environment(env)
+        await self._store.insert_environment(env, ws=ws)
         return env
 
-    async def get(self, env_id: str) -> environment_pb2.Environment:
-        return await self._store.get_environment(env_id)
+    async def get(self, env_id: str, *, ws: str) -> environment_pb2.Environment:
+        return await self._store.get_environment(env_id, ws=ws)
 
     async def update(
-        self, req: environment_pb2.UpdateEnvironmentRequest
+        self, req: environment_pb2.UpdateEnvironmentRequest, *, ws: str
     ) -> environment_pb2.Environment:
         for path in req.update_mask.paths:
             if path not in _UPDATABLE:
@@ -87,28 +87,28 @@ class EnvironmentService:
             _normalize(env)
             env.updated_at.CopyFrom(to_timestamp(now_us()))
 
-        return await self._store.update_environment(req.environment_id, patch)
+        return await self._store.update_environment(req.environment_id, patch, ws=ws)
 
     async def list_environments(
-        self, req: environment_pb2.ListEnvironmentsRequest
+        self, req: environment_pb2.ListEnvironmentsRequest, *, ws: str
     ) -> tuple[list[environment_pb2.Environment], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         envs, more = await self._store.list_environments(
-            limit, decode_page(req.page_token), req.include_archived
+            limit, decode_page(req.page_token), req.include_archived, ws=ws
         )
         token = ""
         if more and envs:
             token = encode_page([from_timestamp(envs[-1].created_at), envs[-1].id])
         return envs, token
 
-    async def delete(self, env_id: str) -> None:
-        await self._store.delete_environment(env_id)
+    async def delete(self, env_id: str, *, ws: str) -> None:
+        await self._store.delete_environment(env_id, ws=ws)
 
-    async def archive(self, env_id: str) -> environment_pb2.Environment:
+    async def archive(self, env_id: str, *, ws: str) -> environment_pb2.Environment:
         def patch(env: environment_pb2.Environment) -> None:
             if not env.HasField("archived_at"):
                 now = to_timestamp(now_us())
                 env.archived_at.CopyFrom(now)
                 env.updated_at.CopyFrom(now)
 
-        return await self._store.update_environment(env_id, patch)
+        return await self._store.update_environment(env_id, patch, ws=ws)

@@ -63,6 +63,7 @@ class EventLog:
         turn: str | None = None,
         mark_processed: Sequence[str] = (),
         owner: str | None = None,
+        workspace: str | None = None,
     ) -> asyncio.Future[list[event_pb2.SessionEvent]]:
         """Queues an append. The future resolves once it is committed and
         published; the append happens whether or not anyone awaits it."""
@@ -76,6 +77,7 @@ class EventLog:
                 turn,
                 tuple(mark_processed),
                 owner,
+                workspace,
             ),
             asyncio.get_running_loop().create_future(),
         )
@@ -170,7 +172,7 @@ class EventLog:
             self._writer = None
 
     async def list_events(
-        self, req: event_pb2.ListEventsRequest
+        self, req: event_pb2.ListEventsRequest, *, ws: str
     ) -> tuple[list[event_pb2.SessionEvent], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         for t in req.types:
@@ -179,7 +181,7 @@ class EventLog:
                     f"types: unknown event type {t!r}; expected one of "
                     + ", ".join(sorted(FIELD_BY_TYPE))
                 )
-        if not await self.store.session_exists(req.session_id):
+        if not await self.store.session_exists(req.session_id, ws=ws):
             raise errors.NotFound(f"No session with id {req.session_id!r}.")
         descending = req.order == common_pb2.SORT_ORDER_DESC
         events, more = await self.store.list_events(
@@ -194,6 +196,7 @@ class EventLog:
                 ts_or_none(req, "created_at_lt"),
                 ts_or_none(req, "created_at_lte"),
             ),
+            ws=ws,
         )
         token = encode_page([events[-1].sequence]) if more and events else ""
         return events, token
@@ -202,6 +205,8 @@ class EventLog:
         self,
         req: event_pb2.StreamEventsRequest,
         on_subscribed: Callable[[], Awaitable[None]] | None = None,
+        *,
+        ws: str,
     ) -> AsyncIterator[event_pb2.StreamEventsResponse]:
         """Replays what follows ``after_event_id`` from the store, then goes live.
 
@@ -218,7 +223,7 @@ class EventLog:
         sub = self.broker.subscribe(req.session_id, req.event_deltas)
         try:
             if req.after_event_id:
-                last = await self.store.event_seq(req.session_id, req.after_event_id)
+                last = await self.store.event_seq(req.session_id, req.after_event_id, ws=ws)
                 if on_subscribed is not None:
                     await on_subscribed()
                     on_subscribed = None
@@ -230,7 +235,7 @@ class EventLog:
                     if len(batch) < REPLAY_BATCH:
                         break
             else:
-                last = await self.store.last_seq(req.session_id)
+                last = await self.store.last_seq(req.session_id, ws=ws)
             if on_subscribed is not None:
                 await on_subscribed()
             while True:

@@ -51,9 +51,13 @@ class SessionService:
         self._log = log
         self._runtime = runtime
 
-    async def create(self, req: session_pb2.CreateSessionRequest) -> session_pb2.Session:
-        agent = await self._snapshot(req.agent)
-        env = await self._store.get_environment(require(req.environment_id, "environment_id"))
+    async def create(
+        self, req: session_pb2.CreateSessionRequest, *, ws: str
+    ) -> session_pb2.Session:
+        agent = await self._snapshot(req.agent, ws=ws)
+        env = await self._store.get_environment(
+            require(req.environment_id, "environment_id"), ws=ws
+        )
         if env.HasField("archived_at"):
             raise errors.Conflict(f"Environment {env.id!r} is archived; sessions cannot use it.")
         initial = _check_events(req.initial_events, "initial_events")
@@ -81,19 +85,21 @@ class SessionService:
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
         # One transaction: a create cut off midway leaves all of it or nothing.
-        created, stored = await self._store.create_session(s, initial)
+        created, stored = await self._store.create_session(s, initial, ws=ws)
         if stored:
             self._runtime.notify(s.id, stored)
         return created
 
-    async def _snapshot(self, selector: session_pb2.AgentSelector) -> agent_pb2.SessionAgent:
+    async def _snapshot(
+        self, selector: session_pb2.AgentSelector, *, ws: str
+    ) -> agent_pb2.SessionAgent:
         kind = selector.WhichOneof("type")
         if kind is None:
             raise errors.InvalidArgument("agent is required.")
         ref = getattr(selector, kind)
         require(ref.id, "agent.id")
         version = ref.version if ref.HasField("version") else None
-        agent = await self._store.get_agent(ref.id, version)
+        agent = await self._store.get_agent(ref.id, version, ws=ws)
         if agent.HasField("archived_at"):
             raise errors.Conflict(f"Agent {agent.id!r} is archived; sessions cannot use it.")
         snap = agent_pb2.SessionAgent(id=agent.id, version=agent.version)
@@ -110,10 +116,12 @@ class SessionService:
         normalize_config(snap)
         return snap
 
-    async def get(self, session_id: str) -> session_pb2.Session:
-        return await self._store.get_session(session_id)
+    async def get(self, session_id: str, *, ws: str) -> session_pb2.Session:
+        return await self._store.get_session(session_id, ws=ws)
 
-    async def update(self, req: session_pb2.UpdateSessionRequest) -> session_pb2.Session:
+    async def update(
+        self, req: session_pb2.UpdateSessionRequest, *, ws: str
+    ) -> session_pb2.Session:
         for path in req.update_mask.paths:
             if path not in _UPDATABLE:
                 raise errors.InvalidArgument(f"{path}: this field cannot be updated.")
@@ -125,7 +133,7 @@ class SessionService:
                 raise errors.Conflict(f"Session {s.id!r} is archived and cannot be updated.")
             return _apply(s, req)
 
-        s, changed = await self._store.update_session(req.session_id, patch, now_us())
+        s, changed = await self._store.update_session(req.session_id, patch, now_us(), ws=ws)
         if req.update_mask.paths:
             await self._log.append(
                 s.id,
@@ -137,10 +145,10 @@ class SessionService:
                     )
                 ],
             )
-        return await self._store.get_session(s.id)
+        return await self._store.get_session(s.id, ws=ws)
 
     async def list_sessions(
-        self, req: session_pb2.ListSessionsRequest
+        self, req: session_pb2.ListSessionsRequest, *, ws: str
     ) -> tuple[list[session_pb2.Session], str, str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         page = decode_page(req.page_token)
@@ -159,6 +167,7 @@ class SessionService:
                 ts_or_none(req, "created_at_lt"),
                 ts_or_none(req, "created_at_lte"),
             ),
+            ws=ws,
         )
         next_token = prev_token = ""
         if sessions:
@@ -174,8 +183,8 @@ class SessionService:
                 prev_token = ""
         return sessions, next_token, prev_token
 
-    async def delete(self, session_id: str) -> None:
-        await self._store.get_session(session_id)
+    async def delete(self, session_id: str, *, ws: str) -> None:
+        await self._store.get_session(session_id, ws=ws)
         await self._runtime.stop_session(session_id)
         await self._log.append(
             session_id,
@@ -187,14 +196,16 @@ class SessionService:
                 )
             ],
         )
-        await self._store.delete_session(session_id)
+        await self._store.delete_session(session_id, ws=ws)
         self._log.broker.close_session(session_id)
 
-    async def archive(self, session_id: str) -> session_pb2.Session:
-        await self._store.archive_session(session_id, now_us())
-        return await self._store.get_session(session_id)
+    async def archive(self, session_id: str, *, ws: str) -> session_pb2.Session:
+        await self._store.archive_session(session_id, now_us(), ws=ws)
+        return await self._store.get_session(session_id, ws=ws)
 
-    async def send(self, req: event_pb2.SendEventsRequest) -> list[event_pb2.SessionEvent]:
+    async def send(
+        self, req: event_pb2.SendEventsRequest, *, ws: str
+    ) -> list[event_pb2.SessionEvent]:
         new = _check_events(req.events, "events")
         if not new:
             raise errors.InvalidArgument("events must contain at least one event.")
@@ -204,8 +215,12 @@ class SessionService:
             if e.type in ("user.tool_confirmation", "user.custom_tool_result")
         ]
         if answers:
+            # Answers are checked against the history: only a session of the
+            # caller's workspace has one to check against.
+            await self._store.get_session(req.session_id, ws=ws)
             await self._check_answers(req.session_id, answers)
-        stored = await self._log.append(req.session_id, new, require_open=True)
+        # The append itself is scoped: another workspace's session is not found.
+        stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
         self._runtime.notify(req.session_id, stored)
         return stored
 

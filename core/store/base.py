@@ -57,6 +57,18 @@ def _after(key: tuple[Any, ...], values: tuple[Any, ...], descending: bool) -> A
     return or_(*clauses)
 
 
+# Whose objects a call may see: a workspace name, or ``INTERNAL`` for the
+# server's own work (the runtime, recovery), which sees every workspace. Every
+# method a caller reaches takes it explicitly, and scopes its SQL with it.
+Scope = str | None
+INTERNAL: Scope = None
+
+
+def in_scope(column: Any, ws: Scope) -> list[Any]:
+    """The condition that keeps a query inside ``ws`` (none for INTERNAL)."""
+    return [] if ws is None else [column == ws]
+
+
 def time_range(
     col: Any, bounds: tuple[int | None, int | None, int | None, int | None]
 ) -> list[Any]:

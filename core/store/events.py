@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 from sessiond.core import errors
 from sessiond.core.store import rows, sql
 from sessiond.core.store import schema as t
-from sessiond.core.store.base import StoreBase, time_range
+from sessiond.core.store.base import Scope, StoreBase, in_scope, time_range
 from sessiond.core.store.engine import Backend, mark
 from sessiond.core.store.types import Append, LeaseLost, NewEvent, Page, UsageDelta
 from sessiond.core.timeutil import now_us
@@ -29,6 +29,7 @@ class EventStore(StoreBase):
         turn: str | None = None,
         mark_processed: Sequence[str] = (),
         owner: str | None = None,
+        ws: Scope = None,
     ) -> list[event_pb2.SessionEvent]:
         """Appends events in one transaction, with the session changes they imply.
 
@@ -38,7 +39,15 @@ class EventStore(StoreBase):
         :class:`LeaseLost`). Returns the events as stored (envelope filled).
         """
         batch = Append(
-            session_id, new, require_open, status, usage, turn, tuple(mark_processed), owner
+            session_id,
+            new,
+            require_open,
+            status,
+            usage,
+            turn,
+            tuple(mark_processed),
+            owner,
+            ws,
         )
         (result,) = await self.append_batch([batch])
         if isinstance(result, BaseException):
@@ -110,9 +119,11 @@ class EventStore(StoreBase):
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return pending, rows.session(row)
 
-    async def event_seq(self, session_id: str, event_id: str) -> int:
+    async def event_seq(self, session_id: str, event_id: str, *, ws: Scope) -> int:
         e = t.events
-        query = select(e.c.seq).where(e.c.id == event_id, e.c.session_id == session_id)
+        query = select(e.c.seq).where(
+            e.c.id == event_id, e.c.session_id == session_id, *_session_in(session_id, ws)
+        )
         row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
         if row is None:
             raise errors.NotFound(f"Session {session_id!r} has no event {event_id!r}.")
@@ -138,9 +149,13 @@ class EventStore(StoreBase):
         descending: bool,
         types: Sequence[str],
         created: tuple[int | None, int | None, int | None, int | None],
+        *,
+        ws: Scope,
     ) -> tuple[list[event_pb2.SessionEvent], bool]:
+        """A page of a session's events (empty, not an error, for a session
+        outside ``ws``: callers check the session first)."""
         e = t.events
-        conds: list[Any] = [e.c.session_id == session_id]
+        conds: list[Any] = [e.c.session_id == session_id, *_session_in(session_id, ws)]
         if types:
             conds.append(e.c.type.in_(list(types)))
         conds.extend(time_range(e.c.created_at, created))
@@ -149,19 +164,27 @@ class EventStore(StoreBase):
         )
         return [rows.event_of(tuple(r)) for r in found], more
 
-    async def last_seq(self, session_id: str) -> int:
+    async def last_seq(self, session_id: str, *, ws: Scope) -> int:
         s = t.sessions
-        query = select(s.c.last_seq).where(s.c.id == session_id)
+        query = select(s.c.last_seq).where(s.c.id == session_id, *in_scope(s.c.workspace, ws))
         row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return int(row.last_seq)
 
-    async def session_exists(self, session_id: str) -> bool:
+    async def session_exists(self, session_id: str, *, ws: Scope) -> bool:
         s = t.sessions
-        query = select(s.c.id).where(s.c.id == session_id)
+        query = select(s.c.id).where(s.c.id == session_id, *in_scope(s.c.workspace, ws))
         row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
         return row is not None
+
+
+def _session_in(session_id: str, ws: Scope) -> list[Any]:
+    """Keeps an events query inside ``ws``: its session must be there."""
+    s = t.sessions
+    if ws is None:
+        return []
+    return [select(s.c.id).where(s.c.id == session_id, *in_scope(s.c.workspace, ws)).exists()]
 
 
 def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.SessionEvent]:
@@ -193,6 +216,8 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
     }
     if job.owner is not None:
         params["owner"] = job.owner
+    if job.workspace is not None:
+        params["ws"] = job.workspace
     if job.status is not None:
         params["st"] = job.status
     if job.usage is not None:
@@ -209,6 +234,7 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         job.status is not None,
         job.usage is not None,
         job.turn,
+        job.workspace is not None,
     )
     last = db.insert_events(conn, job, params, shape)
     if last is None:
@@ -227,7 +253,9 @@ def _refusal(conn: Connection, job: Append) -> NoReturn:
     s = t.sessions
     sid = job.session_id
     row = conn.execute(
-        select(s.c.status, s.c.archived_at, s.c.lease_owner).where(s.c.id == sid)
+        select(s.c.status, s.c.archived_at, s.c.lease_owner).where(
+            s.c.id == sid, *in_scope(s.c.workspace, job.workspace)
+        )
     ).first()
     if row is None:
         raise errors.NotFound(f"No session with id {sid!r}.")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sessiond.core import errors
 from sessiond.core.store import rows, sql
 from sessiond.core.store import schema as t
-from sessiond.core.store.base import StoreBase, time_range
+from sessiond.core.store.base import Scope, StoreBase, in_scope, time_range
 from sessiond.core.store.events import append_in
 from sessiond.core.store.types import STATUS_NAMES, Append, NewEvent, Page
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
@@ -23,11 +23,12 @@ R = TypeVar("R")
 
 
 class AgentStore(StoreBase):
-    async def insert_agent(self, agent: agent_pb2.Agent) -> None:
+    async def insert_agent(self, agent: agent_pb2.Agent, *, ws: str) -> None:
         def work(conn: Connection) -> None:
             conn.execute(
                 insert(t.agents).values(
                     id=agent.id,
+                    workspace=ws,
                     version=agent.version,
                     created_at=rows.us(agent.created_at),
                     updated_at=rows.us(agent.updated_at),
@@ -41,11 +42,14 @@ class AgentStore(StoreBase):
 
         await self._tx(work, write=True)
 
-    async def get_agent(self, agent_id: str, version: int | None = None) -> agent_pb2.Agent:
+    async def get_agent(
+        self, agent_id: str, version: int | None = None, *, ws: Scope
+    ) -> agent_pb2.Agent:
         a, v = t.agents, t.agent_versions
+        head_query = select(a).where(a.c.id == agent_id, *in_scope(a.c.workspace, ws))
 
         def work(conn: Connection) -> tuple[Any, Any, int]:
-            head = conn.execute(select(a).where(a.c.id == agent_id)).first()
+            head = conn.execute(head_query).first()
             if head is None:
                 raise errors.NotFound(f"No agent with id {agent_id!r}.")
             n = head.version if version is None else version
@@ -59,14 +63,20 @@ class AgentStore(StoreBase):
             raise errors.NotFound(f"Agent {agent_id!r} has no version {n}.")
         return rows.agent(row.body, head)
 
-    async def add_agent_version(self, agent: agent_pb2.Agent, expected_version: int) -> None:
+    async def add_agent_version(
+        self, agent: agent_pb2.Agent, expected_version: int, *, ws: Scope
+    ) -> None:
         """Stores a new version if the head is still at expected_version."""
         a = t.agents
 
         def work(conn: Connection) -> None:
             result = conn.execute(
                 update(a)
-                .where(a.c.id == agent.id, a.c.version == expected_version)
+                .where(
+                    a.c.id == agent.id,
+                    a.c.version == expected_version,
+                    *in_scope(a.c.workspace, ws),
+                )
                 .values(version=agent.version, updated_at=rows.us(agent.updated_at))
             )
             if result.rowcount != 1:
@@ -81,15 +91,15 @@ class AgentStore(StoreBase):
 
         await self._tx(work, write=True)
 
-    async def archive_agent(self, agent_id: str, at: int) -> agent_pb2.Agent:
+    async def archive_agent(self, agent_id: str, at: int, *, ws: Scope) -> agent_pb2.Agent:
         a = t.agents
         stmt = (
             update(a)
-            .where(a.c.id == agent_id, a.c.archived_at.is_(None))
+            .where(a.c.id == agent_id, a.c.archived_at.is_(None), *in_scope(a.c.workspace, ws))
             .values(archived_at=at, updated_at=at)
         )
         await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
-        return await self.get_agent(agent_id)
+        return await self.get_agent(agent_id, ws=ws)
 
     async def list_agents(
         self,
@@ -98,9 +108,11 @@ class AgentStore(StoreBase):
         include_archived: bool,
         created_gte: int | None,
         created_lte: int | None,
+        *,
+        ws: Scope,
     ) -> tuple[list[agent_pb2.Agent], bool]:
         a, v = t.agents, t.agent_versions
-        conds: list[Any] = []
+        conds: list[Any] = in_scope(a.c.workspace, ws)
         if not include_archived:
             conds.append(a.c.archived_at.is_(None))
         conds.extend(time_range(a.c.created_at, (None, created_gte, None, created_lte)))
@@ -109,10 +121,10 @@ class AgentStore(StoreBase):
         return [rows.agent(r.body, r) for r in found], more
 
     async def list_agent_versions(
-        self, agent_id: str, limit: int, page: Page | None
+        self, agent_id: str, limit: int, page: Page | None, *, ws: Scope
     ) -> tuple[list[agent_pb2.Agent], bool]:
         a, v = t.agents, t.agent_versions
-        query = select(a).where(a.c.id == agent_id)
+        query = select(a).where(a.c.id == agent_id, *in_scope(a.c.workspace, ws))
         head = await self._tx(lambda conn: conn.execute(query).first(), write=False)
         if head is None:
             raise errors.NotFound(f"No agent with id {agent_id!r}.")
@@ -123,34 +135,37 @@ class AgentStore(StoreBase):
 
 
 class EnvironmentStore(StoreBase):
-    async def insert_environment(self, env: environment_pb2.Environment) -> None:
+    async def insert_environment(self, env: environment_pb2.Environment, *, ws: str) -> None:
         stmt = insert(t.environments).values(
-            id=env.id, created_at=rows.us(env.created_at), body=env.SerializeToString()
+            id=env.id,
+            workspace=ws,
+            created_at=rows.us(env.created_at),
+            body=env.SerializeToString(),
         )
         await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
 
-    async def get_environment(self, env_id: str) -> environment_pb2.Environment:
+    async def get_environment(self, env_id: str, *, ws: Scope) -> environment_pb2.Environment:
         e = t.environments
-        query = select(e).where(e.c.id == env_id)
+        query = select(e).where(e.c.id == env_id, *in_scope(e.c.workspace, ws))
         row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
         if row is None:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
         return rows.environment(row)
 
-    async def put_environment(self, env: environment_pb2.Environment) -> None:
+    async def put_environment(self, env: environment_pb2.Environment, *, ws: Scope) -> None:
         """Overwrites the environment as a whole (``update_environment`` patches)."""
-        stmt = _put_environment(env)
+        stmt = _put_environment(env, ws)
         if await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True) != 1:
             raise errors.NotFound(f"No environment with id {env.id!r}.")
 
     async def update_environment(
-        self, env_id: str, patch: Callable[[environment_pb2.Environment], None]
+        self, env_id: str, patch: Callable[[environment_pb2.Environment], None], *, ws: Scope
     ) -> environment_pb2.Environment:
         """Applies ``patch`` to the environment as stored, in one transaction
         that holds its row: concurrent updates apply one after the other. An
         error raised by ``patch`` writes nothing."""
         e = t.environments
-        query = select(e).where(e.c.id == env_id).with_for_update()
+        query = select(e).where(e.c.id == env_id, *in_scope(e.c.workspace, ws)).with_for_update()
 
         def work(conn: Connection) -> environment_pb2.Environment:
             row = conn.execute(query).first()
@@ -158,21 +173,24 @@ class EnvironmentStore(StoreBase):
                 raise errors.NotFound(f"No environment with id {env_id!r}.")
             env = rows.environment(row)
             patch(env)
-            conn.execute(_put_environment(env))
+            conn.execute(_put_environment(env, ws))
             return env
 
         return await self._tx(work, write=True)
 
-    async def delete_environment(self, env_id: str) -> None:
-        stmt = delete(t.environments).where(t.environments.c.id == env_id)
+    async def delete_environment(self, env_id: str, *, ws: Scope) -> None:
+        e = t.environments
+        stmt = delete(e).where(e.c.id == env_id, *in_scope(e.c.workspace, ws))
         if await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True) != 1:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
 
     async def list_environments(
-        self, limit: int, page: Page | None, include_archived: bool
+        self, limit: int, page: Page | None, include_archived: bool, *, ws: Scope
     ) -> tuple[list[environment_pb2.Environment], bool]:
         e = t.environments
-        conds = [] if include_archived else [e.c.archived_at.is_(None)]
+        conds = in_scope(e.c.workspace, ws)
+        if not include_archived:
+            conds.append(e.c.archived_at.is_(None))
         found, more = await self._keyset(
             select(e), conds, (e.c.created_at, e.c.id), True, limit, page
         )
@@ -180,17 +198,17 @@ class EnvironmentStore(StoreBase):
 
 
 class SessionStore(StoreBase):
-    async def insert_session(self, s: session_pb2.Session) -> None:
-        stmt = _insert_session(s)
+    async def insert_session(self, s: session_pb2.Session, *, ws: str) -> None:
+        stmt = _insert_session(s, ws)
         await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
 
     async def create_session(
-        self, s: session_pb2.Session, initial: Sequence[NewEvent] = ()
+        self, s: session_pb2.Session, initial: Sequence[NewEvent] = (), *, ws: str
     ) -> tuple[session_pb2.Session, list[event_pb2.SessionEvent]]:
         """Inserts the session and appends its initial events in one
         transaction: there is either all of it or nothing. Returns the session
         and the events as stored."""
-        db, stmt = self._db, _insert_session(s)
+        db, stmt = self._db, _insert_session(s, ws)
 
         def work(conn: Connection) -> tuple[Any, list[event_pb2.SessionEvent]]:
             conn.execute(stmt)
@@ -200,36 +218,36 @@ class SessionStore(StoreBase):
         row, stored = await self._tx(work, write=True)
         return rows.session(row), stored
 
-    async def get_session(self, session_id: str) -> session_pb2.Session:
-        row = await self._tx(
-            lambda conn: conn.execute(sql.SESSION, {"sid": session_id}).first(), write=False
-        )
+    async def get_session(self, session_id: str, *, ws: Scope) -> session_pb2.Session:
+        query, params = _session_query(session_id, ws)
+        row = await self._tx(lambda conn: conn.execute(query, params).first(), write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return rows.session(row)
 
-    async def put_session_body(self, s: session_pb2.Session, at: int) -> None:
+    async def put_session_body(self, s: session_pb2.Session, at: int, *, ws: Scope) -> None:
         """Overwrites the session's body (``update_session`` patches)."""
         stmt = (
             update(t.sessions)
-            .where(t.sessions.c.id == s.id)
+            .where(t.sessions.c.id == s.id, *in_scope(t.sessions.c.workspace, ws))
             .values(body=rows.session_body(s), updated_at=at)
         )
         if await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True) != 1:
             raise errors.NotFound(f"No session with id {s.id!r}.")
 
     async def update_session(
-        self, session_id: str, patch: Callable[[session_pb2.Session], R], at: int
+        self, session_id: str, patch: Callable[[session_pb2.Session], R], at: int, *, ws: Scope
     ) -> tuple[session_pb2.Session, R]:
         """Applies ``patch`` to the session as stored, in one transaction that
         holds its row (concurrent updates apply one after the other; an archive
         cannot slip between the read and the write). An error raised by
         ``patch`` writes nothing. Returns the session and what ``patch`` did."""
         s_ = t.sessions
-        query = sql.SESSION.with_for_update()
+        scoped, params = _session_query(session_id, ws)
+        query = scoped.with_for_update()
 
         def work(conn: Connection) -> tuple[Any, R]:
-            row = conn.execute(query, {"sid": session_id}).first()
+            row = conn.execute(query, params).first()
             if row is None:
                 raise errors.NotFound(f"No session with id {session_id!r}.")
             session = rows.session(row)
@@ -244,19 +262,22 @@ class SessionStore(StoreBase):
         row, result = await self._tx(work, write=True)
         return rows.session(row), result
 
-    async def archive_session(self, session_id: str, at: int) -> None:
+    async def archive_session(self, session_id: str, at: int, *, ws: Scope) -> None:
         s = t.sessions
         stmt = (
             update(s)
-            .where(s.c.id == session_id)
+            .where(s.c.id == session_id, *in_scope(s.c.workspace, ws))
             .values(archived_at=func.coalesce(s.c.archived_at, at), updated_at=at)
         )
         if await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True) != 1:
             raise errors.NotFound(f"No session with id {session_id!r}.")
 
-    async def delete_session(self, session_id: str) -> None:
+    async def delete_session(self, session_id: str, *, ws: Scope) -> None:
+        s = t.sessions
+        stmt = delete(s).where(s.c.id == session_id, *in_scope(s.c.workspace, ws))
+
         def work(conn: Connection) -> None:
-            result = conn.execute(delete(t.sessions).where(t.sessions.c.id == session_id))
+            result = conn.execute(stmt)
             if result.rowcount != 1:
                 raise errors.NotFound(f"No session with id {session_id!r}.")
             conn.execute(delete(t.events).where(t.events.c.session_id == session_id))
@@ -274,9 +295,10 @@ class SessionStore(StoreBase):
         include_archived: bool = False,
         statuses: Sequence[str] = (),
         created: tuple[int | None, int | None, int | None, int | None] = (None,) * 4,
+        ws: Scope,
     ) -> tuple[list[session_pb2.Session], bool]:
         s = t.sessions
-        conds: list[Any] = []
+        conds: list[Any] = in_scope(s.c.workspace, ws)
         if not include_archived:
             conds.append(s.c.archived_at.is_(None))
         if agent_id:
@@ -292,10 +314,16 @@ class SessionStore(StoreBase):
         return [rows.session(r) for r in found], more
 
 
-def _put_environment(env: environment_pb2.Environment) -> Any:
+def _session_query(session_id: str, ws: Scope) -> tuple[Any, dict[str, str]]:
+    if ws is None:
+        return sql.SESSION, {"sid": session_id}
+    return sql.SESSION_IN, {"sid": session_id, "ws": ws}
+
+
+def _put_environment(env: environment_pb2.Environment, ws: Scope) -> Any:
     return (
         update(t.environments)
-        .where(t.environments.c.id == env.id)
+        .where(t.environments.c.id == env.id, *in_scope(t.environments.c.workspace, ws))
         .values(
             body=env.SerializeToString(),
             archived_at=rows.us(env.archived_at) if env.HasField("archived_at") else None,
@@ -303,9 +331,10 @@ def _put_environment(env: environment_pb2.Environment) -> Any:
     )
 
 
-def _insert_session(s: session_pb2.Session) -> Any:
+def _insert_session(s: session_pb2.Session, ws: str) -> Any:
     return insert(t.sessions).values(
         id=s.id,
+        workspace=ws,
         created_at=rows.us(s.created_at),
         updated_at=rows.us(s.updated_at),
         status=STATUS_NAMES[s.status],

@@ -31,7 +31,10 @@ agents = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("archived_at", BigInteger, nullable=True),
-    Index("agents_by_created", "created_at", "id"),
+    # The workspace of the key that made it (CONTRACT.md §2); every query a
+    # caller reaches is scoped by it.
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Index("agents_by_workspace", "workspace", "created_at", "id"),
 )
 
 agent_versions = Table(
@@ -51,7 +54,8 @@ environments = Table(
     Column("archived_at", BigInteger, nullable=True),
     # sessiond.v1.Environment
     Column("body", LargeBinary, nullable=False),
-    Index("environments_by_created", "created_at", "id"),
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Index("environments_by_workspace", "workspace", "created_at", "id"),
 )
 
 sessions = Table(
@@ -78,7 +82,9 @@ sessions = Table(
     # The replica that runs this session's turns, until lease_expires_at (µs).
     Column("lease_owner", String(64), nullable=True),
     Column("lease_expires_at", BigInteger, nullable=True),
-    Index("sessions_by_created", "created_at", "id"),
+    # A session's events belong to its workspace: reads of them go through it.
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Index("sessions_by_workspace", "workspace", "created_at", "id"),
     Index("sessions_by_status", "status"),
 )
 

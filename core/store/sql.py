@@ -43,6 +43,7 @@ PENDING = (
     .order_by(_e.c.seq)
 )
 SESSION = select(_s).where(_s.c.id == bindparam("sid"))
+SESSION_IN = select(_s).where(_s.c.id == bindparam("sid"), _s.c.workspace == bindparam("ws"))
 # The owner of a session's lease, the row locked until the transaction ends
 # (PostgreSQL; a SQLite writer holds the whole database already).
 LEASE_OWNER = select(_s.c.lease_owner).where(_s.c.id == bindparam("sid")).with_for_update()
@@ -94,11 +95,16 @@ if positions(EVENTS_AFTER) != ("sid", "after", "lim") or positions(_INSERT_EVENT
 
 
 def session_update(
-    owner: bool, require_open: bool, status: bool, usage: bool, turn: str | None
+    owner: bool,
+    require_open: bool,
+    status: bool,
+    usage: bool,
+    turn: str | None,
+    workspace: bool = False,
 ) -> Any:
     """The UPDATE ... RETURNING last_seq of an append: numbers its events and
     applies its session changes, refused (no row) by the checks it asks for.
-    Parameters: sid, n, at, and owner, st, it/ot/cct/crt as the shape needs."""
+    Parameters: sid, n, at, and owner, st, it/ot/cct/crt, ws as the shape needs."""
     at = bindparam("at", type_=BigInteger)
     values: dict[Any, Any] = {
         _s.c.last_seq: _s.c.last_seq + bindparam("n", type_=BigInteger),
@@ -127,27 +133,43 @@ def session_update(
         conds.append(_s.c.lease_owner == bindparam("owner"))
     if require_open:
         conds += [_s.c.archived_at.is_(None), _s.c.status != literal_column("'terminated'")]
+    if workspace:
+        conds.append(_s.c.workspace == bindparam("ws"))
     return update(_s).where(*conds).values(values).returning(_s.c.last_seq)
 
 
 @functools.cache
 def sqlite_session_update(
-    owner: bool, require_open: bool, status: bool, usage: bool, turn: str | None
+    owner: bool,
+    require_open: bool,
+    status: bool,
+    usage: bool,
+    turn: str | None,
+    workspace: bool = False,
 ) -> str:
     """``session_update`` as SQLite's driver takes it (named parameters)."""
-    return compiled(session_update(owner, require_open, status, usage, turn), _SQLITE_NAMED)
+    return compiled(
+        session_update(owner, require_open, status, usage, turn, workspace), _SQLITE_NAMED
+    )
 
 
 @functools.cache
 def pg_append(
-    owner: bool, require_open: bool, status: bool, usage: bool, turn: str | None
+    owner: bool,
+    require_open: bool,
+    status: bool,
+    usage: bool,
+    turn: str | None,
+    workspace: bool = False,
 ) -> TextClause:
     """A whole append on PostgreSQL as one statement: the session update, the
     events numbered after it, the events it marks processed, and the
     notification to the other replicas (sent when the transaction commits)."""
     from sqlalchemy import text
 
-    update_sql = compiled(session_update(owner, require_open, status, usage, turn), _PG_NAMED)
+    update_sql = compiled(
+        session_update(owner, require_open, status, usage, turn, workspace), _PG_NAMED
+    )
     sql = f"""
 WITH s AS ({update_sql}),
 ins AS (

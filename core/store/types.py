@@ -64,6 +64,8 @@ class Append:
     turn: str | None = None
     mark_processed: tuple[str, ...] = ()
     owner: str | None = None
+    # A caller's append (a send) reaches only sessions of its workspace.
+    workspace: str | None = None
 
     @property
     def changes_session(self) -> bool:
