@@ -13,6 +13,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sessiond.edge.rpc import Transport
 
 log = logging.getLogger("sessiond")
 
@@ -153,14 +157,14 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     return core, f"{host}:{port}"
 
 
-async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  # type: ignore[no-untyped-def]
-    """The edge over ``core``: a Core object, or the address(es) of cores to reach by gRPC."""
+async def _start_edge(args: argparse.Namespace, data_dir: Path, transport: Transport):  # type: ignore[no-untyped-def]
+    """The edge over ``transport`` (to cores over gRPC, or to the core in this process)."""
     from aiohttp import web
     from sessiond.edge.app import create_app
-    from sessiond.edge.client import GrpcCore
+    from sessiond.edge.client import CoreClient
 
     keys = api_keys(args, data_dir)
-    app = create_app(GrpcCore(core) if isinstance(core, str) else core, keys, own_core=True)  # type: ignore[arg-type]
+    app = create_app(CoreClient(transport), keys, own_core=True)
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
     )
@@ -187,7 +191,9 @@ async def run(args: argparse.Namespace) -> None:
             await core.stop()
         return
     if args.command == "edge":
-        runner, http_addr = await _start_edge(args, data_dir, args.core)
+        from sessiond.edge.grpc_transport import GrpcTransport
+
+        runner, http_addr = await _start_edge(args, data_dir, GrpcTransport(args.core))
         _settle_memory()
         print(f"sessiond edge listening http=http://{http_addr} core={args.core}", flush=True)
         try:
@@ -197,10 +203,10 @@ async def run(args: argparse.Namespace) -> None:
         return
     core, grpc_addr = await _start_core(args, data_dir)
     try:
-        # One process: the edge calls the core's services directly, with no socket.
-        from sessiond.edge.inprocess import InProcessCore
+        # One process: the edge calls the core's servicers directly, with no socket.
+        from sessiond.cli.inprocess import InProcessTransport
 
-        runner, http_addr = await _start_edge(args, data_dir, InProcessCore.for_server(core))
+        runner, http_addr = await _start_edge(args, data_dir, InProcessTransport(core))
     except BaseException:
         await core.stop()
         raise

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge import agents, environments, events, sessions
-from sessiond.edge.client import Core
+from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
 from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
 from sessiond.edge.sse import SseRegistry
@@ -22,7 +22,7 @@ HEALTH_PATH = "/healthz"
 
 
 def create_app(
-    core: Core,
+    core: CoreClient,
     api_keys: Sequence[str],
     *,
     ping_interval: float = 15.0,

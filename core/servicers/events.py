@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+from sessiond.core.eventstream import EventStreams
 from sessiond.core.servicers.base import streaming, unary
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
@@ -11,9 +12,10 @@ from sessiond.v1 import event_pb2_grpc
 
 
 class EventServicer(event_pb2_grpc.EventServiceServicer):
-    def __init__(self, sessions: SessionService, log: EventLog) -> None:
+    def __init__(self, sessions: SessionService, log: EventLog, streams: EventStreams) -> None:
         self._sessions = sessions
         self._log = log
+        self._streams = streams
 
     @unary
     async def SendEvents(
@@ -32,9 +34,8 @@ class EventServicer(event_pb2_grpc.EventServiceServicer):
     async def StreamEvents(
         self, request: pb.StreamEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.StreamEventsResponse]:
-        async def opened() -> None:
+        async with self._streams.open_stream(request) as stream:
             # Initial metadata tells the client the stream is attached.
             await context.send_initial_metadata(())
-
-        async for item in self._log.stream(request, opened):
-            yield item
+            async for item in stream:
+                yield item
