@@ -96,8 +96,10 @@ class EventStream:
     async def __anext__(self) -> event_pb2.StreamEventsResponse:
         while True:
             sub = self._sub
-            if self._closed or sub is None:
+            if self._closed:
                 raise StopAsyncIteration
+            if sub is None:
+                raise RuntimeError("await the stream (which attaches it) before iterating it")
             if self._pending:
                 event = self._pending.popleft()
                 self._last = event.sequence
