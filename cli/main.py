@@ -12,6 +12,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sessiond.edge.rpc import Transport
 
 log = logging.getLogger("sessiond")
 
@@ -189,17 +193,15 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     return core, f"{host}:{port}"
 
 
-async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  # type: ignore[no-untyped-def]
-    """The edge over ``core``: a Core object, or the address(es) of cores to reach by gRPC."""
+async def _start_edge(args: argparse.Namespace, data_dir: Path, transport: Transport):  # type: ignore[no-untyped-def]
+    """The edge over ``transport`` (to cores over gRPC, or to the core in this process)."""
     from aiohttp import web
     from sessiond.edge.app import create_app
-    from sessiond.edge.client import GrpcCore
+    from sessiond.edge.client import CoreClient
     from sessiond.edge.jsonio import BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT
     from sessiond.edge.runner import EdgeRunner
 
-    if isinstance(core, str):
-        core = GrpcCore(core, tls_ca=_read_pem(args.core_tls_ca, "CA certificate"))
-    app = create_app(core, own_core=True)  # type: ignore[arg-type]
+    app = create_app(CoreClient(transport), own_core=True)
     app[BODY_TIMEOUT] = float(_env("SESSIOND_BODY_TIMEOUT", "") or DEFAULT_BODY_TIMEOUT)
     runner = EdgeRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
@@ -231,7 +233,10 @@ async def run(args: argparse.Namespace) -> int:
             await core.stop()
         return 0
     if args.command == "edge":
-        runner, http_addr = await _start_edge(args, data_dir, args.core)
+        from sessiond.edge.grpc_transport import GrpcTransport
+
+        transport = GrpcTransport(args.core, tls_ca=_read_pem(args.core_tls_ca, "CA certificate"))
+        runner, http_addr = await _start_edge(args, data_dir, transport)
         _settle_memory()
         print(f"sessiond edge listening http=http://{http_addr} core={args.core}", flush=True)
         try:
@@ -241,10 +246,10 @@ async def run(args: argparse.Namespace) -> int:
         return 0
     core, grpc_addr = await _start_core(args, data_dir)
     try:
-        # One process: the edge calls the core's services directly, with no socket.
-        from sessiond.edge.inprocess import InProcessCore
+        # One process: the edge calls the core's servicers directly, with no socket.
+        from sessiond.cli.inprocess import InProcessTransport
 
-        runner, http_addr = await _start_edge(args, data_dir, InProcessCore.for_server(core))
+        runner, http_addr = await _start_edge(args, data_dir, InProcessTransport(core))
     except BaseException:
         await core.stop()
         raise

@@ -62,6 +62,11 @@ class Broker:
                 del self._subs[sub.session_id]
                 self._high.pop(sub.session_id, None)
 
+    def close(self, sub: Subscription) -> None:
+        """Ends one stream: its subscription goes, and a read waiting on it ends."""
+        if sub in self._subs.get(sub.session_id, ()):
+            self._cut(sub, lagged=False)
+
     def subscriber_count(self, session_id: str) -> int:
         return len(self._subs.get(session_id, ()))
 

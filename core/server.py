@@ -8,14 +8,16 @@ import os
 import secrets
 import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from sessiond.core.auth.gate import AuthInterceptor, Gate, guarded
+from sessiond.core.auth.gate import AuthInterceptor, Gate
 from sessiond.core.auth.keys import KeyRing
 from sessiond.core.auth.limits import Limits
+from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
@@ -34,6 +36,7 @@ from sessiond.core.store.store import Store
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2_grpc,
+    event_pb2,
     event_pb2_grpc,
     session_pb2_grpc,
 )
@@ -50,6 +53,25 @@ SERVICE_NAMES = (
     "sessiond.v1.SessionService",
     "sessiond.v1.EventService",
 )
+
+
+@dataclass(frozen=True)
+class Servicers:
+    """The core's servicers, built once: served over gRPC by ``start`` and
+    called directly by an in-process transport."""
+
+    agents: AgentServicer
+    environments: EnvironmentServicer
+    sessions: SessionServicer
+    events: EventServicer
+
+    def register(self, server: grpc.aio.Server) -> None:
+        """Adds every servicer to ``server`` (anything with the gRPC server's
+        ``add_generic_rpc_handlers``/``add_registered_method_handlers``)."""
+        agent_pb2_grpc.add_AgentServiceServicer_to_server(self.agents, server)
+        environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(self.environments, server)
+        session_pb2_grpc.add_SessionServiceServicer_to_server(self.sessions, server)
+        event_pb2_grpc.add_EventServiceServicer_to_server(self.events, server)
 
 
 class CoreServer:
@@ -106,8 +128,16 @@ class CoreServer:
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
         self.sessions = SessionService(store, self.log, self.runtime)
+        self.streams = EventStreams(store, self.broker)
+        self.servicers = Servicers(
+            AgentServicer(self.agents),
+            EnvironmentServicer(self.environments),
+            SessionServicer(self.sessions),
+            EventServicer(self.sessions, self.log, self.streams),
+        )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
+        self._serving = False
         self.port = 0
 
     @classmethod
@@ -138,10 +168,15 @@ class CoreServer:
             tls=tls,
         )
 
-    def guard(self, servicer: Any, service: str) -> Any:
-        """``servicer`` behind the same key check and limits as the gRPC port
-        (for the in-process transport); ``service`` is its full proto name."""
-        return guarded(servicer, self.gate, service)
+    def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:
+        """A session of workspace ``ws``: its event stream, attached once awaited,
+        then iterated, then closed."""
+        return self.streams.open_stream(request, ws=ws)
+
+    @property
+    def serving(self) -> bool:
+        """Started, and not yet stopping (what the health service says)."""
+        return self._serving
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(
@@ -152,16 +187,7 @@ class CoreServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        agent_pb2_grpc.add_AgentServiceServicer_to_server(AgentServicer(self.agents), server)
-        environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(
-            EnvironmentServicer(self.environments), server
-        )
-        session_pb2_grpc.add_SessionServiceServicer_to_server(
-            SessionServicer(self.sessions), server
-        )
-        event_pb2_grpc.add_EventServiceServicer_to_server(
-            EventServicer(self.sessions, self.log), server
-        )
+        self.servicers.register(server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         try:
             if self.tls is not None:
@@ -182,9 +208,11 @@ class CoreServer:
         self.port = port
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._serving = True
         return port
 
     async def stop(self, grace: float = 5.0) -> None:
+        self._serving = False
         await self.health.enter_graceful_shutdown()
         self.broker.close_all()
         if self.server is not None:

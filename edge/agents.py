@@ -29,7 +29,7 @@ def _page(agents: Any, next_page_token: str) -> web.Response:
 @routes.post("/v1/agents")
 async def create_agent(request: web.Request) -> web.Response:
     body = shorthand.agent_fields(await read_object(request))
-    reply = await core(request).agents.CreateAgent(from_json(body, agent_pb2.CreateAgentRequest))
+    reply = await core(request).agents.create_agent(from_json(body, agent_pb2.CreateAgentRequest))
     return _agent(reply.agent)
 
 
@@ -44,7 +44,7 @@ async def list_agents(request: web.Request) -> web.Response:
             created_at_lte=get_timestamp(q, "created_at[lte]"),
         ),
     )
-    reply = await core(request).agents.ListAgents(message)
+    reply = await core(request).agents.list_agents(message)
     return _page(reply.agents, reply.next_page_token)
 
 
@@ -54,7 +54,7 @@ async def get_agent(request: web.Request) -> web.Response:
         agent_id=request.match_info["agent_id"],
         **present(version=get_int(request.query, "version")),
     )
-    reply = await core(request).agents.GetAgent(message)
+    reply = await core(request).agents.get_agent(message)
     return _agent(reply.agent)
 
 
@@ -64,14 +64,14 @@ async def update_agent(request: web.Request) -> web.Response:
     message = update_request(
         body, agent_pb2.UpdateAgentRequest, "agent_id", request.match_info["agent_id"]
     )
-    reply = await core(request).agents.UpdateAgent(message)
+    reply = await core(request).agents.update_agent(message)
     return _agent(reply.agent)
 
 
 @routes.post("/v1/agents/{agent_id}/archive")
 async def archive_agent(request: web.Request) -> web.Response:
     message = agent_pb2.ArchiveAgentRequest(agent_id=request.match_info["agent_id"])
-    reply = await core(request).agents.ArchiveAgent(message)
+    reply = await core(request).agents.archive_agent(message)
     return _agent(reply.agent)
 
 
@@ -80,5 +80,5 @@ async def list_agent_versions(request: web.Request) -> web.Response:
     message = agent_pb2.ListAgentVersionsRequest(
         agent_id=request.match_info["agent_id"], **page_fields(request.query)
     )
-    reply = await core(request).agents.ListAgentVersions(message)
+    reply = await core(request).agents.list_agent_versions(message)
     return _page(reply.agents, reply.next_page_token)

@@ -8,12 +8,19 @@ import secrets
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge import agents, environments, events, sessions
-from sessiond.edge.auth import forwarding, key_metadata
-from sessiond.edge.client import Core
+from sessiond.edge.auth import key_metadata
+from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
 from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
 from sessiond.edge.sse import SseRegistry
-from sessiond.edge.state import CORE, OWN_CORE, PING_INTERVAL, REQUEST_ID, SSE_STREAMS
+from sessiond.edge.state import (
+    CALLER_METADATA,
+    CORE,
+    OWN_CORE,
+    PING_INTERVAL,
+    REQUEST_ID,
+    SSE_STREAMS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +28,7 @@ HEALTH_PATH = "/healthz"
 
 
 def create_app(
-    core: Core,
+    core: CoreClient,
     *,
     ping_interval: float = 15.0,
     own_core: bool = False,
@@ -77,8 +84,8 @@ async def forward_key_middleware(request: web.Request, handler: Handler) -> web.
             "authentication_error",
             "No API key: send it in the x-api-key header or as Authorization: Bearer <key>",
         )
-    with forwarding(metadata):
-        return await handler(request)
+    request[CALLER_METADATA] = metadata
+    return await handler(request)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -3,29 +3,13 @@
 The edge keeps no list of keys: it takes the key the client presented
 (``x-api-key: KEY`` or ``Authorization: Bearer KEY``) and the core decides
 (a refused key comes back as UNAUTHENTICATED, answered 401). Requests that
-present no key at all are answered 401 here, without a call.
-
-The key travels in a context variable set for the request's task (and the
-tasks it starts), which the transports read when they make a call: as gRPC
-call metadata over a channel, as ``invocation_metadata()`` in-process.
+present no key at all are answered 401 here, without a call. The key travels
+as call metadata: over a gRPC channel, or handed to the servicer in-process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator
-
-Metadata = tuple[tuple[str, str], ...]
-
-_FORWARDED: contextvars.ContextVar[Metadata] = contextvars.ContextVar(
-    "sessiond_forwarded_key", default=()
-)
-
-
-def forwarded_metadata() -> Metadata:
-    """The call metadata that carries the current request's key (empty outside a request)."""
-    return _FORWARDED.get()
+from sessiond.edge.rpc import Metadata
 
 
 def key_metadata(x_api_key: str | None, authorization: str | None) -> Metadata:
@@ -42,13 +26,3 @@ def key_metadata(x_api_key: str | None, authorization: str | None) -> Metadata:
 
 def _printable(value: str) -> bool:
     return bool(value) and value.isascii() and value.isprintable()
-
-
-@contextlib.contextmanager
-def forwarding(metadata: Metadata) -> Iterator[None]:
-    """Calls made inside carry ``metadata``."""
-    token = _FORWARDED.set(metadata)
-    try:
-        yield
-    finally:
-        _FORWARDED.reset(token)

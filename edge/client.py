@@ -1,302 +1,260 @@
-"""The edge's one narrow door to the core.
+"""Typed clients of the core's services, one per service, over one transport.
 
-The edge sees the core only as four stub-shaped objects whose methods take a
-request message and return a response message (``StreamEvents`` returns an
-async iterator of responses). Failures are raised as :class:`CoreError` with a
-gRPC status code, whatever the transport. ``GrpcCore`` reaches a core over
-grpc.aio; an in-process implementation can stand in with no socket.
+Every RPC is a typed method: request message in, response message out
+(``EventClient.stream_events`` returns an opened :class:`Stream`). Each client
+sends through :meth:`Transport.unary` / :meth:`Transport.open_stream` with the
+RPC's :class:`Method`, which carries its message types and its retry safety
+(read from the proto's ``idempotency_level``). ``CoreClient.with_metadata``
+binds per-call metadata (say, a caller's credentials) to every call.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from sessiond.edge.rpc import (
+    CoreError,
+    Metadata,
+    Stream,
+    Transport,
+    stream_method,
+    unary_method,
+)
+from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
 
-import grpc
-from sessiond.edge.auth import forwarded_metadata
-from sessiond.v1 import agent_pb2_grpc, environment_pb2_grpc, event_pb2_grpc, session_pb2_grpc
-
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-CHANNEL_OPTIONS = [
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+__all__ = [
+    "AgentClient",
+    "CoreClient",
+    "CoreError",
+    "EnvironmentClient",
+    "EventClient",
+    "SessionClient",
+    "STREAM_EVENTS",
 ]
 
+_A, _E, _S, _V = agent_pb2, environment_pb2, session_pb2, event_pb2
+_AF, _EF, _SF, _VF = _A.DESCRIPTOR, _E.DESCRIPTOR, _S.DESCRIPTOR, _V.DESCRIPTOR
+AGENTS, ENVIRONMENTS, SESSIONS, EVENTS = (
+    "AgentService",
+    "EnvironmentService",
+    "SessionService",
+    "EventService",
+)
 
-class CoreError(Exception):
-    """A call to the core failed with a gRPC status."""
+CREATE_AGENT = unary_method(
+    _AF, AGENTS, "CreateAgent", _A.CreateAgentRequest, _A.CreateAgentResponse
+)
+GET_AGENT = unary_method(_AF, AGENTS, "GetAgent", _A.GetAgentRequest, _A.GetAgentResponse)
+UPDATE_AGENT = unary_method(
+    _AF, AGENTS, "UpdateAgent", _A.UpdateAgentRequest, _A.UpdateAgentResponse
+)
+LIST_AGENTS = unary_method(_AF, AGENTS, "ListAgents", _A.ListAgentsRequest, _A.ListAgentsResponse)
+ARCHIVE_AGENT = unary_method(
+    _AF, AGENTS, "ArchiveAgent", _A.ArchiveAgentRequest, _A.ArchiveAgentResponse
+)
+LIST_AGENT_VERSIONS = unary_method(
+    _AF, AGENTS, "ListAgentVersions", _A.ListAgentVersionsRequest, _A.ListAgentVersionsResponse
+)
 
-    def __init__(
-        self, code: grpc.StatusCode, message: str, *, retry_after: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        # The core's `retry-after` (seconds) when it refused the call for a limit.
-        self.retry_after = retry_after
+CREATE_ENVIRONMENT = unary_method(
+    _EF,
+    ENVIRONMENTS,
+    "CreateEnvironment",
+    _E.CreateEnvironmentRequest,
+    _E.CreateEnvironmentResponse,
+)
+GET_ENVIRONMENT = unary_method(
+    _EF, ENVIRONMENTS, "GetEnvironment", _E.GetEnvironmentRequest, _E.GetEnvironmentResponse
+)
+UPDATE_ENVIRONMENT = unary_method(
+    _EF,
+    ENVIRONMENTS,
+    "UpdateEnvironment",
+    _E.UpdateEnvironmentRequest,
+    _E.UpdateEnvironmentResponse,
+)
+LIST_ENVIRONMENTS = unary_method(
+    _EF, ENVIRONMENTS, "ListEnvironments", _E.ListEnvironmentsRequest, _E.ListEnvironmentsResponse
+)
+DELETE_ENVIRONMENT = unary_method(
+    _EF,
+    ENVIRONMENTS,
+    "DeleteEnvironment",
+    _E.DeleteEnvironmentRequest,
+    _E.DeleteEnvironmentResponse,
+)
+ARCHIVE_ENVIRONMENT = unary_method(
+    _EF,
+    ENVIRONMENTS,
+    "ArchiveEnvironment",
+    _E.ArchiveEnvironmentRequest,
+    _E.ArchiveEnvironmentResponse,
+)
 
+CREATE_SESSION = unary_method(
+    _SF, SESSIONS, "CreateSession", _S.CreateSessionRequest, _S.CreateSessionResponse
+)
+GET_SESSION = unary_method(_SF, SESSIONS, "GetSession", _S.GetSessionRequest, _S.GetSessionResponse)
+UPDATE_SESSION = unary_method(
+    _SF, SESSIONS, "UpdateSession", _S.UpdateSessionRequest, _S.UpdateSessionResponse
+)
+LIST_SESSIONS = unary_method(
+    _SF, SESSIONS, "ListSessions", _S.ListSessionsRequest, _S.ListSessionsResponse
+)
+DELETE_SESSION = unary_method(
+    _SF, SESSIONS, "DeleteSession", _S.DeleteSessionRequest, _S.DeleteSessionResponse
+)
+ARCHIVE_SESSION = unary_method(
+    _SF, SESSIONS, "ArchiveSession", _S.ArchiveSessionRequest, _S.ArchiveSessionResponse
+)
 
-def retry_after(trailing: Any) -> str | None:
-    """The `retry-after` entry of trailing metadata, if any."""
-    for name, value in trailing or ():
-        if name == "retry-after" and isinstance(value, str):
-            return value
-    return None
-
-
-class Core(Protocol):
-    agents: Any
-    environments: Any
-    sessions: Any
-    events: Any
-
-    async def ready(self) -> bool: ...
-
-    async def close(self) -> None: ...
-
-
-# Methods that change nothing: safe to try on another core whatever happened.
-_READ_ONLY = ("Get", "List", "Retrieve", "Stream")
-# How long a core that refused a connection is passed over.
-DOWN_SECONDS = 1.0
-
-
-def _never_reached(err: grpc.aio.AioRpcError) -> bool:
-    """The call failed before it reached the core (so trying another is safe)."""
-    if err.code() != grpc.StatusCode.UNAVAILABLE:
-        return False
-    details = (err.details() or "").lower()
-    return "failed to connect" in details or "connection refused" in details
-
-
-class _Backend:
-    """One core: its channel and stubs."""
-
-    def __init__(self, target: str, tls_ca: bytes | None = None) -> None:
-        from grpc_health.v1 import health_pb2_grpc
-
-        self.target = target
-        if tls_ca is not None:
-            creds = grpc.ssl_channel_credentials(root_certificates=tls_ca)
-            self.channel = grpc.aio.secure_channel(target, creds, options=CHANNEL_OPTIONS)
-        else:
-            self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
-        self.stubs = {
-            "agents": agent_pb2_grpc.AgentServiceStub(self.channel),
-            "environments": environment_pb2_grpc.EnvironmentServiceStub(self.channel),
-            "sessions": session_pb2_grpc.SessionServiceStub(self.channel),
-            "events": event_pb2_grpc.EventServiceStub(self.channel),
-            "health": health_pb2_grpc.HealthStub(self.channel),
-        }
-        self.down_until = 0.0
-
-
-class _Pool:
-    """Spreads calls over the cores in turn, passing over one that is down."""
-
-    def __init__(self, targets: list[str], tls_ca: bytes | None = None) -> None:
-        self.backends = [_Backend(t, tls_ca) for t in targets]
-        self._next = 0
-
-    def order(self) -> list[_Backend]:
-        """Every core once, starting with the next in turn; cores that are up first."""
-        n = len(self.backends)
-        start = self._next
-        self._next = (start + 1) % n
-        ring = [self.backends[(start + i) % n] for i in range(n)]
-        now = time.monotonic()
-        return [b for b in ring if b.down_until <= now] + [b for b in ring if b.down_until > now]
-
-    def failed(self, backend: _Backend, err: grpc.aio.AioRpcError) -> None:
-        if err.code() == grpc.StatusCode.UNAVAILABLE:
-            backend.down_until = time.monotonic() + DOWN_SECONDS
+SEND_EVENTS = unary_method(_VF, EVENTS, "SendEvents", _V.SendEventsRequest, _V.SendEventsResponse)
+LIST_EVENTS = unary_method(_VF, EVENTS, "ListEvents", _V.ListEventsRequest, _V.ListEventsResponse)
 
 
-class _Unary:
-    def __init__(self, pool: _Pool, service: str, method: str) -> None:
-        self._pool = pool
-        self._service = service
-        self._method = method
-        self._retry_any = method.startswith(_READ_ONLY)
-
-    async def __call__(self, request: Any) -> Any:
-        last: grpc.aio.AioRpcError | None = None
-        metadata = forwarded_metadata()
-        for backend in self._pool.order():
-            try:
-                return await getattr(backend.stubs[self._service], self._method)(
-                    request, metadata=metadata
-                )
-            except grpc.aio.AioRpcError as e:
-                self._pool.failed(backend, e)
-                last = e
-                if e.code() == grpc.StatusCode.UNAVAILABLE and (
-                    self._retry_any or _never_reached(e)
-                ):
-                    continue
-                break
-        assert last is not None
-        raise CoreError(
-            last.code(), last.details() or "", retry_after=retry_after(last.trailing_metadata())
-        ) from None
+def _start(request: event_pb2.StreamEventsRequest) -> str:
+    return request.after_event_id
 
 
-class StreamCall:
-    """A server stream: ``await opened()``, then iterate; ``aclose()`` ends it.
-
-    ``opened()`` returns once a core has attached the stream (every event
-    committed afterwards will be delivered), or raises CoreError. A core that
-    cannot be reached is passed over for the next. If the core dies while the
-    stream is open, an event stream that has a position (an event delivered,
-    or the one it was opened after) goes on from another core, from the event
-    after that position, so the client sees no break.
-    """
-
-    def __init__(self, pool: _Pool, method: str, request: Any) -> None:
-        self._pool = pool
-        self._method = method
-        self._request = request
-        self._call: Any = None
-        self._backend: _Backend | None = None
-        self._closed = False
-        self._position = getattr(request, "after_event_id", "")
-        self._metadata = forwarded_metadata()
-
-    async def opened(self) -> None:
-        last: CoreError | None = None
-        for backend in self._pool.order():
-            if self._closed:
-                break
-            call = getattr(backend.stubs["events"], self._method)(
-                self._request, metadata=self._metadata
-            )
-            self._call, self._backend = call, backend
-            try:
-                await call.initial_metadata()
-            except grpc.aio.AioRpcError:
-                pass
-            if not call.done():
-                return
-            code = await call.code()
-            if code == grpc.StatusCode.OK:
-                return
-            last = CoreError(
-                code,
-                await call.details() or "",
-                retry_after=retry_after(await call.trailing_metadata()),
-            )
-            if code != grpc.StatusCode.UNAVAILABLE:
-                raise last
-            backend.down_until = time.monotonic() + DOWN_SECONDS
-        raise last or CoreError(grpc.StatusCode.CANCELLED, "stream closed")
-
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Any]:
-        if self._call is None:
-            await self.opened()
-        resumes = 0
-        try:
-            while True:
-                try:
-                    async for item in self._call:
-                        event_id = _event_id(item)
-                        if event_id:
-                            self._position = event_id
-                            resumes = 0
-                        yield item
-                    return
-                except grpc.aio.AioRpcError as e:
-                    if (
-                        e.code() != grpc.StatusCode.UNAVAILABLE
-                        or not self._position
-                        or self._closed
-                        or resumes >= len(self._pool.backends)
-                    ):
-                        raise CoreError(e.code(), e.details() or "") from None
-                if self._backend is not None:
-                    self._backend.down_until = time.monotonic() + DOWN_SECONDS
-                resumes += 1
-                resumed = type(self._request)()
-                resumed.CopyFrom(self._request)
-                resumed.after_event_id = self._position
-                self._request = resumed
-                await self.opened()
-        finally:
-            if self._call is not None:
-                self._call.cancel()
-
-    async def aclose(self) -> None:
-        self._closed = True
-        if self._call is not None:
-            self._call.cancel()
+def _position(item: event_pb2.StreamEventsResponse) -> str:
+    """The id of a stored event ("" for a preview, which has no place in the log)."""
+    return item.event.id if item.HasField("event") else ""
 
 
-def _event_id(item: Any) -> str:
-    """The id of a stored event in a stream item ("" for previews)."""
-    has = getattr(item, "HasField", None)
-    if has is not None and "event" in item.DESCRIPTOR.fields_by_name and has("event"):
-        return str(item.event.id)
-    return ""
+def _resume(request: event_pb2.StreamEventsRequest, after: str) -> event_pb2.StreamEventsRequest:
+    resumed = event_pb2.StreamEventsRequest()
+    resumed.CopyFrom(request)
+    resumed.after_event_id = after
+    return resumed
 
 
-class _Streaming:
-    def __init__(self, pool: _Pool, method: str) -> None:
-        self._pool = pool
-        self._method = method
-
-    def __call__(self, request: Any) -> StreamCall:
-        return StreamCall(self._pool, self._method, request)
-
-
-class _Service:
-    """One service across the pool, with the generated stub's method names."""
-
-    def __init__(self, pool: _Pool, service: str) -> None:
-        stub = pool.backends[0].stubs[service]
-        for name in vars(stub):
-            wrapper = (
-                _Streaming(pool, name) if name.startswith("Stream") else _Unary(pool, service, name)
-            )
-            setattr(self, name, wrapper)
+STREAM_EVENTS = stream_method(
+    _VF,
+    EVENTS,
+    "StreamEvents",
+    _V.StreamEventsRequest,
+    _V.StreamEventsResponse,
+    start=_start,
+    position=_position,
+    resume=_resume,
+)
 
 
-class GrpcCore:
-    """One or several cores across grpc.aio channels (``"a:1,b:2"``).
+class _Client:
+    def __init__(self, transport: Transport, metadata: Metadata) -> None:
+        self._transport = transport
+        self._metadata = metadata
 
-    Calls go to the cores in turn. A core that cannot be reached is passed
-    over for a second; a call that changes something is tried on another core
-    only when it never reached the first, so it never takes effect twice.
-    """
 
-    def __init__(self, targets: str, *, tls_ca: bytes | None = None) -> None:
-        names = [t.strip() for t in targets.split(",") if t.strip()]
-        if not names:
-            raise ValueError("no core address given")
-        # tls_ca: PEM of the CA that signed the cores' certificates (TLS), else plain.
-        self._pool = _Pool(names, tls_ca)
-        self.agents = _Service(self._pool, "agents")
-        self.environments = _Service(self._pool, "environments")
-        self.sessions = _Service(self._pool, "sessions")
-        self.events = _Service(self._pool, "events")
-        from grpc_health.v1 import health_pb2
+class AgentClient(_Client):
+    """``sessiond.v1.AgentService``."""
 
-        self._health_request = health_pb2.HealthCheckRequest()
-        self._serving = health_pb2.HealthCheckResponse.SERVING
+    async def create_agent(self, request: _A.CreateAgentRequest) -> _A.CreateAgentResponse:
+        return await self._transport.unary(CREATE_AGENT, request, self._metadata)
+
+    async def get_agent(self, request: _A.GetAgentRequest) -> _A.GetAgentResponse:
+        return await self._transport.unary(GET_AGENT, request, self._metadata)
+
+    async def update_agent(self, request: _A.UpdateAgentRequest) -> _A.UpdateAgentResponse:
+        return await self._transport.unary(UPDATE_AGENT, request, self._metadata)
+
+    async def list_agents(self, request: _A.ListAgentsRequest) -> _A.ListAgentsResponse:
+        return await self._transport.unary(LIST_AGENTS, request, self._metadata)
+
+    async def archive_agent(self, request: _A.ArchiveAgentRequest) -> _A.ArchiveAgentResponse:
+        return await self._transport.unary(ARCHIVE_AGENT, request, self._metadata)
+
+    async def list_agent_versions(
+        self, request: _A.ListAgentVersionsRequest
+    ) -> _A.ListAgentVersionsResponse:
+        return await self._transport.unary(LIST_AGENT_VERSIONS, request, self._metadata)
+
+
+class EnvironmentClient(_Client):
+    """``sessiond.v1.EnvironmentService``."""
+
+    async def create_environment(
+        self, request: _E.CreateEnvironmentRequest
+    ) -> _E.CreateEnvironmentResponse:
+        return await self._transport.unary(CREATE_ENVIRONMENT, request, self._metadata)
+
+    async def get_environment(self, request: _E.GetEnvironmentRequest) -> _E.GetEnvironmentResponse:
+        return await self._transport.unary(GET_ENVIRONMENT, request, self._metadata)
+
+    async def update_environment(
+        self, request: _E.UpdateEnvironmentRequest
+    ) -> _E.UpdateEnvironmentResponse:
+        return await self._transport.unary(UPDATE_ENVIRONMENT, request, self._metadata)
+
+    async def list_environments(
+        self, request: _E.ListEnvironmentsRequest
+    ) -> _E.ListEnvironmentsResponse:
+        return await self._transport.unary(LIST_ENVIRONMENTS, request, self._metadata)
+
+    async def delete_environment(
+        self, request: _E.DeleteEnvironmentRequest
+    ) -> _E.DeleteEnvironmentResponse:
+        return await self._transport.unary(DELETE_ENVIRONMENT, request, self._metadata)
+
+    async def archive_environment(
+        self, request: _E.ArchiveEnvironmentRequest
+    ) -> _E.ArchiveEnvironmentResponse:
+        return await self._transport.unary(ARCHIVE_ENVIRONMENT, request, self._metadata)
+
+
+class SessionClient(_Client):
+    """``sessiond.v1.SessionService``."""
+
+    async def create_session(self, request: _S.CreateSessionRequest) -> _S.CreateSessionResponse:
+        return await self._transport.unary(CREATE_SESSION, request, self._metadata)
+
+    async def get_session(self, request: _S.GetSessionRequest) -> _S.GetSessionResponse:
+        return await self._transport.unary(GET_SESSION, request, self._metadata)
+
+    async def update_session(self, request: _S.UpdateSessionRequest) -> _S.UpdateSessionResponse:
+        return await self._transport.unary(UPDATE_SESSION, request, self._metadata)
+
+    async def list_sessions(self, request: _S.ListSessionsRequest) -> _S.ListSessionsResponse:
+        return await self._transport.unary(LIST_SESSIONS, request, self._metadata)
+
+    async def delete_session(self, request: _S.DeleteSessionRequest) -> _S.DeleteSessionResponse:
+        return await self._transport.unary(DELETE_SESSION, request, self._metadata)
+
+    async def archive_session(self, request: _S.ArchiveSessionRequest) -> _S.ArchiveSessionResponse:
+        return await self._transport.unary(ARCHIVE_SESSION, request, self._metadata)
+
+
+class EventClient(_Client):
+    """``sessiond.v1.EventService``."""
+
+    async def send_events(self, request: _V.SendEventsRequest) -> _V.SendEventsResponse:
+        return await self._transport.unary(SEND_EVENTS, request, self._metadata)
+
+    async def list_events(self, request: _V.ListEventsRequest) -> _V.ListEventsResponse:
+        return await self._transport.unary(LIST_EVENTS, request, self._metadata)
+
+    async def stream_events(
+        self, request: _V.StreamEventsRequest
+    ) -> Stream[_V.StreamEventsResponse]:
+        """Returns once a core has attached the stream; ``aclose`` it when done."""
+        return await self._transport.open_stream(STREAM_EVENTS, request, self._metadata)
+
+
+class CoreClient:
+    """The core as the edge sees it: one typed client per service."""
+
+    def __init__(self, transport: Transport, metadata: Metadata = ()) -> None:
+        self.transport = transport
+        self.metadata = metadata
+        self.agents = AgentClient(transport, metadata)
+        self.environments = EnvironmentClient(transport, metadata)
+        self.sessions = SessionClient(transport, metadata)
+        self.events = EventClient(transport, metadata)
+
+    def with_metadata(self, metadata: Metadata) -> CoreClient:
+        """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""
+        return CoreClient(self.transport, self.metadata + metadata)
 
     async def ready(self) -> bool:
-        """Whether at least one core serves."""
-        for backend in self._pool.backends:
-            try:
-                reply = await backend.stubs["health"].Check(self._health_request, timeout=2)
-            except grpc.aio.AioRpcError:
-                continue
-            if reply.status == self._serving:
-                return True
-        return False
+        return await self.transport.ready()
 
     async def close(self) -> None:
-        for backend in self._pool.backends:
-            await backend.channel.close()
+        await self.transport.close()

@@ -20,7 +20,7 @@ def _environment(environment: environment_pb2.Environment) -> web.Response:
 @routes.post("/v1/environments")
 async def create_environment(request: web.Request) -> web.Response:
     message = from_json(await read_object(request), environment_pb2.CreateEnvironmentRequest)
-    reply = await core(request).environments.CreateEnvironment(message)
+    reply = await core(request).environments.create_environment(message)
     return _environment(reply.environment)
 
 
@@ -30,7 +30,7 @@ async def list_environments(request: web.Request) -> web.Response:
     message = environment_pb2.ListEnvironmentsRequest(
         **page_fields(q), **present(include_archived=get_bool(q, "include_archived"))
     )
-    reply = await core(request).environments.ListEnvironments(message)
+    reply = await core(request).environments.list_environments(message)
     return json_response(
         {
             "data": [to_json(environment) for environment in reply.environments],
@@ -44,7 +44,7 @@ async def get_environment(request: web.Request) -> web.Response:
     message = environment_pb2.GetEnvironmentRequest(
         environment_id=request.match_info["environment_id"]
     )
-    reply = await core(request).environments.GetEnvironment(message)
+    reply = await core(request).environments.get_environment(message)
     return _environment(reply.environment)
 
 
@@ -56,7 +56,7 @@ async def update_environment(request: web.Request) -> web.Response:
         "environment_id",
         request.match_info["environment_id"],
     )
-    reply = await core(request).environments.UpdateEnvironment(message)
+    reply = await core(request).environments.update_environment(message)
     return _environment(reply.environment)
 
 
@@ -65,7 +65,7 @@ async def delete_environment(request: web.Request) -> web.Response:
     message = environment_pb2.DeleteEnvironmentRequest(
         environment_id=request.match_info["environment_id"]
     )
-    reply = await core(request).environments.DeleteEnvironment(message)
+    reply = await core(request).environments.delete_environment(message)
     return json_response({"id": reply.id, "type": "environment_deleted"})
 
 
@@ -74,5 +74,5 @@ async def archive_environment(request: web.Request) -> web.Response:
     message = environment_pb2.ArchiveEnvironmentRequest(
         environment_id=request.match_info["environment_id"]
     )
-    reply = await core(request).environments.ArchiveEnvironment(message)
+    reply = await core(request).environments.archive_environment(message)
     return _environment(reply.environment)

@@ -17,9 +17,9 @@ from typing import Any, Final
 import grpc
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sessiond.edge.client import CoreError
 from sessiond.edge.codec import CodecError
 from sessiond.edge.jsonio import BodyError, BodyTimeout, json_response
+from sessiond.edge.rpc import CoreError
 from sessiond.edge.state import REQUEST_ID
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ async def send_events(request: web.Request) -> web.Response:
         session_id=request.match_info["session_id"],
         events=[event_from_json(event, f"events[{i}]") for i, event in enumerate(events)],
     )
-    reply = await core(request).events.SendEvents(message)
+    reply = await core(request).events.send_events(message)
     return json_response({"data": [event_to_json(event) for event in reply.events]})
 
 
@@ -49,7 +49,7 @@ async def list_events(request: web.Request) -> web.Response:
             created_at_lte=get_timestamp(q, "created_at[lte]"),
         ),
     )
-    reply = await core(request).events.ListEvents(message)
+    reply = await core(request).events.list_events(message)
     return json_response(
         {
             "data": [event_to_json(event) for event in reply.events],
@@ -71,29 +71,24 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     # The 200 goes out only once the core has attached the stream, so every event
     # committed after the client sees it is delivered; an unknown session is a
     # plain JSON 404 answered before the stream starts.
-    call = core(request).events.StreamEvents(message)
-    try:
-        await call.opened()
-    except BaseException:
-        await call.aclose()
-        raise
+    stream = await core(request).events.stream_events(message)
+    async with contextlib.aclosing(stream):
+        resp = web.StreamResponse(headers=sse.HEADERS)
+        await resp.prepare(request)
+        request_id = request.get(REQUEST_ID)
 
-    resp = web.StreamResponse(headers=sse.HEADERS)
-    await resp.prepare(request)
-    request_id = request.get(REQUEST_ID)
+        def render_error(exc: Exception) -> bytes:
+            return sse.frame("error", dumps(error_body(from_exception(exc, request), request_id)))
 
-    def render_error(exc: Exception) -> bytes:
-        return sse.frame("error", dumps(error_body(from_exception(exc, request), request_id)))
-
-    await sse.pump(
-        request,
-        resp,
-        lambda: call,
-        render=_render,
-        render_error=render_error,
-        stream=request.app[SSE_STREAMS].open(),
-        ping_interval=request.app[PING_INTERVAL],
-    )
+        await sse.pump(
+            request,
+            resp,
+            lambda: stream,
+            render=_render,
+            render_error=render_error,
+            stream=request.app[SSE_STREAMS].open(),
+            ping_interval=request.app[PING_INTERVAL],
+        )
     with contextlib.suppress(ConnectionError):
         await resp.write_eof()
     return resp

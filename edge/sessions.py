@@ -47,7 +47,7 @@ def _create_request(body: dict[str, Any]) -> session_pb2.CreateSessionRequest:
 @routes.post("/v1/sessions")
 async def create_session(request: web.Request) -> web.Response:
     message = _create_request(await read_object(request))
-    reply = await core(request).sessions.CreateSession(message)
+    reply = await core(request).sessions.create_session(message)
     return _session(reply.session)
 
 
@@ -73,7 +73,7 @@ async def list_sessions(request: web.Request) -> web.Response:
             memory_store_id=get_str(q, "memory_store_id"),
         ),
     )
-    reply = await core(request).sessions.ListSessions(message)
+    reply = await core(request).sessions.list_sessions(message)
     return json_response(
         {
             "data": [to_json(session) for session in reply.sessions],
@@ -86,7 +86,7 @@ async def list_sessions(request: web.Request) -> web.Response:
 @routes.get("/v1/sessions/{session_id}")
 async def get_session(request: web.Request) -> web.Response:
     message = session_pb2.GetSessionRequest(session_id=request.match_info["session_id"])
-    reply = await core(request).sessions.GetSession(message)
+    reply = await core(request).sessions.get_session(message)
     return _session(reply.session)
 
 
@@ -105,19 +105,19 @@ async def update_session(request: web.Request) -> web.Response:
         paths += [f"agent.{key}" for key in agent]
         del message.update_mask.paths[:]
         message.update_mask.paths.extend(paths)
-    reply = await core(request).sessions.UpdateSession(message)
+    reply = await core(request).sessions.update_session(message)
     return _session(reply.session)
 
 
 @routes.delete("/v1/sessions/{session_id}")
 async def delete_session(request: web.Request) -> web.Response:
     message = session_pb2.DeleteSessionRequest(session_id=request.match_info["session_id"])
-    reply = await core(request).sessions.DeleteSession(message)
+    reply = await core(request).sessions.delete_session(message)
     return json_response({"id": reply.id, "type": "session_deleted"})
 
 
 @routes.post("/v1/sessions/{session_id}/archive")
 async def archive_session(request: web.Request) -> web.Response:
     message = session_pb2.ArchiveSessionRequest(session_id=request.match_info["session_id"])
-    reply = await core(request).sessions.ArchiveSession(message)
+    reply = await core(request).sessions.archive_session(message)
     return _session(reply.session)

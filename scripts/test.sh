@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the checks need (the venv, buf, a PostgreSQL server on
-# loopback), then runs them all: buf lint, ruff, mypy and the test suite.
+# loopback), then runs them all: buf lint, buf breaking, ruff, mypy and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
@@ -9,6 +9,14 @@ if [ ! -x .tools/node_modules/.bin/buf ]; then
 fi
 echo "== buf lint"
 .tools/node_modules/.bin/buf lint
+echo "== buf breaking"
+# Against the commit before this one (the first parent, so a merge is checked
+# against main as it was); a clone with a single commit has nothing to compare.
+if git rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null; then
+  .tools/node_modules/.bin/buf breaking --against '.git#ref=HEAD~1'
+else
+  echo "no previous commit: skipped"
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

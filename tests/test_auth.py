@@ -9,14 +9,14 @@ from pathlib import Path
 
 import grpc
 import pytest
-from sessiond.core.auth.gate import Gate, current_caller, guarded
+from sessiond.cli.inprocess import InProcessTransport
+from sessiond.core.auth.gate import Gate, current_caller, guard_unary
 from sessiond.core.auth.keys import KeyRing, create_key, list_keys, revoke_key
 from sessiond.core.auth.limits import Limits, RateLimiter
 from sessiond.core.errors import RateLimited
 from sessiond.core.server import CoreServer
-from sessiond.edge.auth import forwarding
-from sessiond.edge.client import CoreError, GrpcCore
-from sessiond.edge.inprocess import InProcessCore
+from sessiond.edge.client import CoreClient, CoreError
+from sessiond.edge.grpc_transport import GrpcTransport
 from sessiond.v1 import agent_pb2, event_pb2
 
 KEY = "sk-auth-test-0123456789"
@@ -58,19 +58,20 @@ async def test_tls_core_with_an_edge_that_trusts_its_ca(
     tls_server: tuple[CoreServer, bytes],
 ) -> None:
     server, cert = tls_server
-    core = GrpcCore(f"127.0.0.1:{server.port}", tls_ca=cert)
+    core = CoreClient(GrpcTransport(f"127.0.0.1:{server.port}", tls_ca=cert))
     try:
         assert await core.ready()
-        with forwarding((("x-api-key", KEY),)):
-            reply = await core.agents.ListAgents(agent_pb2.ListAgentsRequest())
+        keyed = core.with_metadata((("x-api-key", KEY),))
+        reply = await keyed.agents.list_agents(agent_pb2.ListAgentsRequest())
         assert list(reply.agents) == []
-        with forwarding((("x-api-key", "sk-wrong"),)), pytest.raises(CoreError) as caught:
-            await core.agents.ListAgents(agent_pb2.ListAgentsRequest())
+        with pytest.raises(CoreError) as caught:
+            wrong = core.with_metadata((("x-api-key", "sk-wrong"),))
+            await wrong.agents.list_agents(agent_pb2.ListAgentsRequest())
         assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
     finally:
         await core.close()
     # A plain-text client cannot talk to the TLS port.
-    plain = GrpcCore(f"127.0.0.1:{server.port}")
+    plain = CoreClient(GrpcTransport(f"127.0.0.1:{server.port}"))
     try:
         assert not await plain.ready()
     finally:
@@ -82,20 +83,18 @@ async def test_in_process_calls_pass_the_same_gate(tmp_path: Path) -> None:
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "team"}
     )
     await server.start("127.0.0.1:0")
-    core = InProcessCore.for_server(server)
+    core = CoreClient(InProcessTransport(server))
     try:
         for metadata in [(), (("x-api-key", "sk-wrong"),), (("authorization", "Bearer nope"),)]:
-            with forwarding(metadata), pytest.raises(CoreError) as caught:
-                await core.agents.ListAgents(agent_pb2.ListAgentsRequest())
+            caller = core.with_metadata(metadata)
+            with pytest.raises(CoreError) as caught:
+                await caller.agents.list_agents(agent_pb2.ListAgentsRequest())
             assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
-            with forwarding(metadata):
-                stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id="x"))
-                with pytest.raises(CoreError) as caught:
-                    await stream.opened()
-                await stream.aclose()
+            with pytest.raises(CoreError) as caught:
+                await caller.events.stream_events(event_pb2.StreamEventsRequest(session_id="x"))
             assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
-        with forwarding((("authorization", f"Bearer {KEY}"),)):
-            await core.agents.ListAgents(agent_pb2.ListAgentsRequest())
+        keyed = core.with_metadata((("authorization", f"Bearer {KEY}"),))
+        await keyed.agents.list_agents(agent_pb2.ListAgentsRequest())
     finally:
         await core.close()
         await server.stop(0.5)
@@ -126,13 +125,13 @@ async def test_the_servicer_sees_the_workspace_of_the_key(tmp_path: Path) -> Non
     try:
         stored = await create_key(store, "team-b", "t")
         ring = KeyRing(store, {KEY: "team-a"}, ttl=0.0)
-        echo = guarded(_Echo(), Gate(ring), "test.Echo")
-        assert await echo.Who(None, _Context((("x-api-key", KEY),))) == "team-a"
-        assert await echo.Who(None, _Context((("x-api-key", stored),))) == "team-b"
+        who = guard_unary(Gate(ring), "/test.Echo/Who", _Echo().Who)
+        assert await who(None, _Context((("x-api-key", KEY),))) == "team-a"
+        assert await who(None, _Context((("x-api-key", stored),))) == "team-b"
         records = await list_keys(store)
         assert await revoke_key(store, records[0].id)
         with pytest.raises(CoreError) as caught:
-            await echo.Who(None, _Context((("x-api-key", stored),)))
+            await who(None, _Context((("x-api-key", stored),)))
         assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
         # Last use is written by flush, in one batch.
         await ring.flush()

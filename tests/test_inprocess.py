@@ -1,24 +1,24 @@
-"""InProcessCore: the Core protocol over a real CoreServer's servicers, with no socket."""
+"""The in-process transport: the typed client over a real CoreServer, with no socket."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from sessiond.cli.inprocess import InProcessTransport
 from sessiond.core.eventtypes import type_of
 from sessiond.core.runtime.turn import RetryPolicy
 from sessiond.core.server import CoreServer
 from sessiond.edge.app import create_app
-from sessiond.edge.auth import forwarding
-from sessiond.edge.client import CoreError
-from sessiond.edge.inprocess import InProcessCore, InProcessStream
+from sessiond.edge.client import CoreClient
+from sessiond.edge.rpc import CoreError, Stream
 from sessiond.v1 import (
     agent_pb2,
     common_pb2,
@@ -46,7 +46,6 @@ async def server(tmp_path: Path) -> AsyncIterator[CoreServer]:
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         tmp_path,
         retry=RetryPolicy(max_retries=2, base_seconds=0.01),
-        api_keys={KEY: "default"},
     )
     await core_server.start("127.0.0.1:0")
     try:
@@ -56,14 +55,12 @@ async def server(tmp_path: Path) -> AsyncIterator[CoreServer]:
 
 
 @pytest.fixture
-async def core(server: CoreServer) -> AsyncIterator[InProcessCore]:
-    in_process = InProcessCore.for_server(server)
+async def core(server: CoreServer) -> AsyncIterator[CoreClient]:
+    client = CoreClient(InProcessTransport(server))
     try:
-        # Calls made by the test carry the key, as the edge's would.
-        with forwarding((("x-api-key", KEY),)):
-            yield in_process
+        yield client
     finally:
-        await in_process.close()
+        await client.close()
 
 
 async def until(condition: Callable[[], bool], deadline: float = WAIT) -> None:
@@ -77,40 +74,39 @@ async def until(condition: Callable[[], bool], deadline: float = WAIT) -> None:
     await asyncio.wait_for(poll(), deadline)
 
 
-def step_tasks() -> list[asyncio.Task[Any]]:
-    return [
-        t
-        for t in asyncio.all_tasks()
-        if getattr(t.get_coro(), "__qualname__", "") == "InProcessStream._next"
-    ]
-
-
 def user_message(text: str) -> event_pb2.SessionEvent:
     block = common_pb2.ContentBlock(text=common_pb2.TextBlock(text=text))
     return event_pb2.SessionEvent(user_message=event_pb2.UserMessageEvent(content=[block]))
 
 
-async def new_session(core: InProcessCore) -> str:
+async def new_session(core: CoreClient) -> str:
     agent = (
-        await core.agents.CreateAgent(
+        await core.agents.create_agent(
             agent_pb2.CreateAgentRequest(name="a", model=agent_pb2.ModelConfig(id="claude-x"))
         )
     ).agent
     env = (
-        await core.environments.CreateEnvironment(
+        await core.environments.create_environment(
             environment_pb2.CreateEnvironmentRequest(name="e")
         )
     ).environment
     selector = session_pb2.AgentSelector(agent=session_pb2.AgentVersionSelector(id=agent.id))
     session = (
-        await core.sessions.CreateSession(
+        await core.sessions.create_session(
             session_pb2.CreateSessionRequest(agent=selector, environment_id=env.id)
         )
     ).session
     return str(session.id)
 
 
-async def read_until(stream: InProcessStream, event_type: str) -> list[str]:
+async def send(core: CoreClient, sid: str, text: str) -> str:
+    reply = await core.events.send_events(
+        event_pb2.SendEventsRequest(session_id=sid, events=[user_message(text)])
+    )
+    return str(reply.events[0].id)
+
+
+async def read_until(stream: Stream[event_pb2.StreamEventsResponse], event_type: str) -> list[str]:
     seen: list[str] = []
 
     async def go() -> None:
@@ -124,234 +120,206 @@ async def read_until(stream: InProcessStream, event_type: str) -> list[str]:
     return seen
 
 
-async def test_creates_and_reads_resources(core: InProcessCore) -> None:
+def stream_request(sid: str, after: str = "") -> event_pb2.StreamEventsRequest:
+    return event_pb2.StreamEventsRequest(session_id=sid, after_event_id=after)
+
+
+async def test_creates_and_reads_resources(core: CoreClient) -> None:
     assert await core.ready()
     sid = await new_session(core)
-    got = (await core.sessions.GetSession(session_pb2.GetSessionRequest(session_id=sid))).session
+    got = (await core.sessions.get_session(session_pb2.GetSessionRequest(session_id=sid))).session
     assert got.id == sid
     assert got.status == session_pb2.SESSION_STATUS_IDLE
-    listed = (await core.agents.ListAgents(agent_pb2.ListAgentsRequest())).agents
+    listed = (await core.agents.list_agents(agent_pb2.ListAgentsRequest())).agents
     assert [a.name for a in listed] == ["a"]
 
 
-async def test_domain_errors_are_core_errors(core: InProcessCore) -> None:
+async def test_domain_errors_are_core_errors(core: CoreClient) -> None:
     with pytest.raises(CoreError) as caught:
-        await core.sessions.GetSession(session_pb2.GetSessionRequest(session_id="sesn_missing"))
+        await core.sessions.get_session(session_pb2.GetSessionRequest(session_id="sesn_missing"))
     assert caught.value.code == grpc.StatusCode.NOT_FOUND
     assert "sesn_missing" in caught.value.message
     with pytest.raises(CoreError) as caught:
-        await core.agents.GetAgent(agent_pb2.GetAgentRequest(agent_id="agent_missing"))
+        await core.agents.get_agent(agent_pb2.GetAgentRequest(agent_id="agent_missing"))
     assert caught.value.code == grpc.StatusCode.NOT_FOUND
 
 
+async def test_core_stream_is_attached_once_awaited(server: CoreServer, core: CoreClient) -> None:
+    """The core's own ``open_stream``: an event appended right after the await is delivered."""
+    sid = await new_session(core)
+    async with await server.open_stream(stream_request(sid)) as stream:
+        sent = await send(core, sid, "right after")
+        first = await asyncio.wait_for(anext(stream), WAIT)
+    assert first.event.id == sent
+    assert server.broker.subscriber_count(sid) == 0
+
+
+async def test_stream_is_attached_once_opened(server: CoreServer, core: CoreClient) -> None:
+    sid = await new_session(core)
+    stream = await core.events.stream_events(stream_request(sid))
+    assert server.broker.subscriber_count(sid) == 1
+    sent = await send(core, sid, "right after")
+    first = await asyncio.wait_for(anext(stream), WAIT)
+    assert first.event.id == sent
+    await stream.aclose()
+
+
 async def test_stream_delivers_a_turn_and_aclose_releases_it(
-    server: CoreServer, core: InProcessCore
+    server: CoreServer, core: CoreClient
 ) -> None:
     sid = await new_session(core)
-    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id=sid))
-    await stream.opened()
+    stream = await core.events.stream_events(stream_request(sid))
     assert server.broker.subscriber_count(sid) == 1
-    reply = await core.events.SendEvents(
-        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("hello there")])
-    )
-    assert [type_of(e) for e in reply.events] == ["user.message"]
-
+    await send(core, sid, "hello there")
     assert await read_until(stream, "session.status_idle") == TURN
     await stream.aclose()
-    await until(lambda: server.broker.subscriber_count(sid) == 0)
-    assert step_tasks() == []
+    assert server.broker.subscriber_count(sid) == 0
     assert [item async for item in stream] == []  # a closed stream just ends
 
 
 async def test_aclose_ends_a_pending_read_in_another_task(
-    server: CoreServer, core: InProcessCore
+    server: CoreServer, core: CoreClient
 ) -> None:
     sid = await new_session(core)
-    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id=sid))
-    await stream.opened()
+    stream = await core.events.stream_events(stream_request(sid))
     reader = asyncio.ensure_future(anext(stream))
-    await until(lambda: len(step_tasks()) == 1)  # the read waits on the subscription
+    await asyncio.sleep(0)  # one loop turn: the read now waits on the subscription
+    assert not reader.done()
     await stream.aclose()
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(reader, WAIT)
     assert server.broker.subscriber_count(sid) == 0
-    assert step_tasks() == []
 
 
-async def test_cancelling_the_reader_cancels_the_servicer(
-    server: CoreServer, core: InProcessCore
+async def test_a_cancelled_read_loses_nothing_and_aclosing_releases(
+    server: CoreServer, core: CoreClient
 ) -> None:
     sid = await new_session(core)
-    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id=sid))
-    await stream.opened()
-    reader = asyncio.ensure_future(anext(stream))
-    await until(lambda: len(step_tasks()) == 1)
-    reader.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await reader
+    stream = await core.events.stream_events(stream_request(sid))
+    async with contextlib.aclosing(stream):
+        reader = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        sent = await send(core, sid, "after the cancel")
+        assert (await asyncio.wait_for(anext(stream), WAIT)).event.id == sent
     assert server.broker.subscriber_count(sid) == 0
-    assert step_tasks() == []
 
 
 async def test_stream_resumes_after_an_event_without_gap_or_duplicate(
-    server: CoreServer, core: InProcessCore
+    server: CoreServer, core: CoreClient
 ) -> None:
     sid = await new_session(core)
-    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id=sid))
-    await stream.opened()
-    await core.events.SendEvents(
-        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("one")])
-    )
+    stream = await core.events.stream_events(stream_request(sid))
+    await send(core, sid, "one")
     await read_until(stream, "session.status_idle")
     await stream.aclose()
-    listed = (await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid))).events
+    listed = (await core.events.list_events(event_pb2.ListEventsRequest(session_id=sid))).events
     assert len(listed) == len(TURN)
 
-    resumed = core.events.StreamEvents(
-        event_pb2.StreamEventsRequest(session_id=sid, after_event_id=listed[0].id)
-    )
-    await resumed.opened()
+    resumed = await core.events.stream_events(stream_request(sid, after=listed[0].id))
     got = [(await asyncio.wait_for(anext(resumed), WAIT)).event.id for _ in listed[1:]]
+    sent = await send(core, sid, "two")  # then live, with nothing twice
+    assert (await asyncio.wait_for(anext(resumed), WAIT)).event.id == sent
     await resumed.aclose()
     assert got == [e.id for e in listed[1:]]
-    await until(lambda: server.broker.subscriber_count(sid) == 0)
+    assert server.broker.subscriber_count(sid) == 0
 
 
-class FakeEvents:
-    """An event servicer whose stream is scripted by the test."""
-
-    def __init__(self, script: str) -> None:
-        self.script = script
-        self.finished = asyncio.Event()
-        self.cancelled = False
-
-    async def StreamEvents(self, request: Any, context: Any) -> AsyncIterator[int]:  # noqa: N802
-        try:
-            if self.script == "attach-then-items":
-                await context.send_initial_metadata(())
-                yield 1  # produced before opened() resumes
-                yield 2
-            elif self.script == "items-without-attach":
-                yield 1
-                yield 2
-            elif self.script == "abort-before-attach":
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad deltas")
-            elif self.script == "crash-after-attach":
-                await context.send_initial_metadata(())
-                yield 1
-                raise RuntimeError("secret detail")
-            elif self.script == "hang-before-attach":
-                await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            self.cancelled = True
-            raise
-        finally:
-            self.finished.set()
-
-
-def fake_core(script: str) -> tuple[InProcessCore, FakeEvents]:
-    events = FakeEvents(script)
-    return InProcessCore(object(), object(), object(), events), events
-
-
-@pytest.mark.parametrize("script", ["attach-then-items", "items-without-attach"])
-async def test_opened_keeps_the_first_item(script: str) -> None:
-    core, events = fake_core(script)
-    stream = core.events.StreamEvents(None)
-    await stream.opened()
-    assert [item async for item in stream] == [1, 2]
-    assert events.finished.is_set()
-    assert step_tasks() == []
-
-
-async def test_abort_before_attach_fails_opened() -> None:
-    core, events = fake_core("abort-before-attach")
-    stream = core.events.StreamEvents(None)
+async def test_bad_deltas_fail_to_open(server: CoreServer, core: CoreClient) -> None:
+    sid = await new_session(core)
+    request = event_pb2.StreamEventsRequest(session_id=sid, event_deltas=["user.message"])
     with pytest.raises(CoreError) as caught:
-        await stream.opened()
-    assert (caught.value.code, caught.value.message) == (
-        grpc.StatusCode.INVALID_ARGUMENT,
-        "bad deltas",
-    )
-    await stream.aclose()
-    assert events.finished.is_set()
+        await core.events.stream_events(request)
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert server.broker.subscriber_count(sid) == 0
 
 
-async def test_crash_after_attach_is_an_opaque_internal_error_from_iteration() -> None:
-    core, _ = fake_core("crash-after-attach")
-    stream = core.events.StreamEvents(None)
-    await stream.opened()
-    assert await anext(stream) == 1
+async def test_stream_of_unknown_session_fails_to_open(
+    server: CoreServer, core: CoreClient
+) -> None:
+    with pytest.raises(CoreError) as caught:
+        await core.events.stream_events(stream_request("sesn_missing"))
+    assert caught.value.code == grpc.StatusCode.NOT_FOUND
+    assert server.broker.subscriber_count("sesn_missing") == 0
+
+
+async def test_failure_while_streaming_is_an_opaque_internal_error(
+    server: CoreServer, core: CoreClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid = await new_session(core)
+    first = await send(core, sid, "one")
+
+    async def broken(*args: object) -> list[event_pb2.SessionEvent]:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(server.store, "events_after", broken)
+    stream = await core.events.stream_events(stream_request(sid, after=first))
     with pytest.raises(CoreError) as caught:
         await anext(stream)
     assert (caught.value.code, caught.value.message) == (
         grpc.StatusCode.INTERNAL,
         "internal error",
     )
-
-
-async def test_cancelling_opened_cancels_the_servicer() -> None:
-    core, events = fake_core("hang-before-attach")
-    stream = core.events.StreamEvents(None)
-    opener = asyncio.ensure_future(stream.opened())
-    await until(lambda: len(step_tasks()) == 1)
-    opener.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await opener
-    assert events.cancelled and events.finished.is_set()
-    assert step_tasks() == []
-
-
-async def test_close_closes_open_streams() -> None:
-    core, events = fake_core("hang-before-attach")
-    stream = core.events.StreamEvents(None)
-    opener = asyncio.ensure_future(stream.opened())
-    await until(lambda: len(step_tasks()) == 1)
-    await core.close()
-    assert events.finished.is_set()
-    with pytest.raises(CoreError) as caught:
-        await asyncio.wait_for(opener, WAIT)
-    assert caught.value.code == grpc.StatusCode.CANCELLED
-    assert [item async for item in stream] == []
-    with pytest.raises(CoreError) as caught:
-        core.events.StreamEvents(None)
-    assert caught.value.code == grpc.StatusCode.UNAVAILABLE
-
-
-async def test_stream_of_unknown_session_fails_to_open(
-    server: CoreServer, core: InProcessCore
-) -> None:
-    stream = core.events.StreamEvents(event_pb2.StreamEventsRequest(session_id="sesn_missing"))
-    with pytest.raises(CoreError) as caught:
-        await stream.opened()
-    assert caught.value.code == grpc.StatusCode.NOT_FOUND
-    assert server.broker.subscriber_count("sesn_missing") == 0
     await stream.aclose()
-    assert step_tasks() == []
 
 
-async def test_unexpected_exception_is_an_opaque_internal_error(server: CoreServer) -> None:
-    class Broken:
-        async def GetAgent(self, request: Any, context: Any) -> Any:  # noqa: N802
-            raise RuntimeError("secret detail")
-
-    core = InProcessCore(Broken(), Broken(), Broken(), Broken())
-    with pytest.raises(CoreError) as caught:
-        await core.agents.GetAgent(agent_pb2.GetAgentRequest(agent_id="x"))
-    assert caught.value.code == grpc.StatusCode.INTERNAL
-    assert caught.value.message == "internal error"
+async def test_close_closes_open_streams(server: CoreServer) -> None:
+    core = CoreClient(InProcessTransport(server))
+    sid = await new_session(core)
+    stream = await core.events.stream_events(stream_request(sid))
+    reader = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)
     await core.close()
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(reader, WAIT)
+    assert server.broker.subscriber_count(sid) == 0
     assert not await core.ready()
     with pytest.raises(CoreError) as caught:
-        await core.agents.GetAgent(agent_pb2.GetAgentRequest(agent_id="x"))
+        await core.events.stream_events(stream_request(sid))
     assert caught.value.code == grpc.StatusCode.UNAVAILABLE
+    with pytest.raises(CoreError) as caught:
+        await core.agents.get_agent(agent_pb2.GetAgentRequest(agent_id="x"))
+    assert caught.value.code == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_unexpected_exception_is_an_opaque_internal_error(
+    server: CoreServer, core: CoreClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> agent_pb2.Agent:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(server.agents, "get", broken)
+    with pytest.raises(CoreError) as caught:
+        await core.agents.get_agent(agent_pb2.GetAgentRequest(agent_id="x"))
+    assert caught.value.code == grpc.StatusCode.INTERNAL
+    assert caught.value.message == "internal error"
+
+
+async def test_metadata_reaches_the_servicer_context(
+    server: CoreServer, core: CoreClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-call metadata (a later issue's API key) reaches the servicer in-process too."""
+    seen: list[object] = []
+    servicer = server.servicers.agents
+    original = type(servicer).GetAgent
+
+    async def spy(self: object, request: object, context: grpc.aio.ServicerContext) -> object:
+        seen.append(tuple(context.invocation_metadata()))
+        return await original(servicer, request, context)
+
+    monkeypatch.setattr(type(servicer), "GetAgent", spy)
+    transport = InProcessTransport(server)  # registers the spied handler
+    keyed = CoreClient(transport).with_metadata((("x-api-key", "sk-caller"),))
+    with pytest.raises(CoreError):
+        await keyed.agents.get_agent(agent_pb2.GetAgentRequest(agent_id="agent_missing"))
+    assert seen == [(("x-api-key", "sk-caller"),)]
 
 
 async def test_ready_follows_the_server(tmp_path: Path) -> None:
-    core_server = await CoreServer.open(
-        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "default"}
-    )
-    core = InProcessCore.for_server(core_server)
+    core_server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    core = CoreClient(InProcessTransport(core_server))
     assert not await core.ready()  # not started
     await core_server.start("127.0.0.1:0")
     assert await core.ready()
@@ -375,8 +343,8 @@ async def read_frame(resp: ClientResponse) -> dict[str, str] | None:
         fields[name] = value
 
 
-async def test_edge_app_over_the_in_process_core(server: CoreServer, core: InProcessCore) -> None:
-    client = TestClient(TestServer(create_app(core)))
+async def test_edge_app_over_the_in_process_core(server: CoreServer, core: CoreClient) -> None:
+    client = TestClient(TestServer(create_app(core, [KEY])))
     await client.start_server()
     try:
         resp = await client.get("/healthz")
@@ -431,4 +399,3 @@ async def test_edge_app_over_the_in_process_core(server: CoreServer, core: InPro
         assert (await resp.json())["error"]["type"] == "not_found_error"
     finally:
         await client.close()
-    assert step_tasks() == []

@@ -4,16 +4,16 @@ caller known to the servicer as :func:`current_caller`.
 
 The same wrappers guard both transports: :class:`AuthInterceptor` wraps the
 handlers of the grpc.aio server (every service but health and reflection),
-and :func:`guarded` wraps a servicer object that the in-process transport
-calls directly. Either way the key arrives as call metadata,
-``authorization: Bearer KEY`` or ``x-api-key: KEY``.
+and the in-process transport wraps each servicer method it calls in the same
+:func:`guard_unary` (streams: :meth:`Gate.admit` before opening). Either way
+the key arrives as call metadata, ``authorization: Bearer KEY`` or
+``x-api-key: KEY``.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -181,29 +181,3 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             )
         # No client-streaming method exists; one added later stays closed until guarded.
         return grpc.unary_unary_rpc_method_handler(_refuse_unknown)
-
-
-class _Guarded:
-    """A servicer whose methods pass the gate, for the in-process transport."""
-
-    def __init__(self, servicer: Any, gate: Gate, service: str) -> None:
-        self._servicer = servicer
-        self._gate = gate
-        self._service = service
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        behavior = getattr(self._servicer, name)
-        method = f"/{self._service}/{name}"
-        if inspect.isasyncgenfunction(behavior):
-            wrapped: Any = guard_stream(self._gate, method, behavior)
-        else:
-            wrapped = guard_unary(self._gate, method, behavior)
-        setattr(self, name, wrapped)
-        return wrapped
-
-
-def guarded(servicer: Any, gate: Gate, service: str) -> Any:
-    """``servicer`` with every method behind ``gate`` (``service``: its full proto name)."""
-    return _Guarded(servicer, gate, service)

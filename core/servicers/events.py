@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 from sessiond.core.auth.gate import current_caller
+from sessiond.core.eventstream import EventStreams
 from sessiond.core.servicers.base import streaming, unary
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
@@ -12,9 +13,10 @@ from sessiond.v1 import event_pb2_grpc
 
 
 class EventServicer(event_pb2_grpc.EventServiceServicer):
-    def __init__(self, sessions: SessionService, log: EventLog) -> None:
+    def __init__(self, sessions: SessionService, log: EventLog, streams: EventStreams) -> None:
         self._sessions = sessions
         self._log = log
+        self._streams = streams
 
     @unary
     async def SendEvents(
@@ -35,9 +37,8 @@ class EventServicer(event_pb2_grpc.EventServiceServicer):
     async def StreamEvents(
         self, request: pb.StreamEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.StreamEventsResponse]:
-        async def opened() -> None:
+        async with self._streams.open_stream(request, ws=current_caller().workspace) as stream:
             # Initial metadata tells the client the stream is attached.
             await context.send_initial_metadata(())
-
-        async for item in self._log.stream(request, opened, ws=current_caller().workspace):
-            yield item
+            async for item in stream:
+                yield item

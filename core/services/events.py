@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sessiond.core import errors
-from sessiond.core.eventtypes import DELTA_TYPES, FIELD_BY_TYPE
-from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
+from sessiond.core.eventtypes import FIELD_BY_TYPE
+from sessiond.core.fanout import Broker
 from sessiond.core.services.common import decode_page, encode_page, page_size, ts_or_none
 from sessiond.core.store.store import Append, NewEvent, Store, UsageDelta
 from sessiond.v1 import common_pb2, event_pb2
@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
-REPLAY_BATCH = 500
 
 
 # Appends committed together at most (one transaction).
@@ -200,73 +199,6 @@ class EventLog:
         )
         token = encode_page([events[-1].sequence]) if more and events else ""
         return events, token
-
-    async def stream(
-        self,
-        req: event_pb2.StreamEventsRequest,
-        on_subscribed: Callable[[], Awaitable[None]] | None = None,
-        *,
-        ws: str,
-    ) -> AsyncIterator[event_pb2.StreamEventsResponse]:
-        """Replays what follows ``after_event_id`` from the store, then goes live.
-
-        Live events are ordered by sequence: one already sent is skipped and a
-        gap (a publish this stream missed) is filled from the store, so the
-        stream has no gap and no duplicate. ``on_subscribed`` runs once the
-        stream is attached: every event committed after it is delivered.
-        """
-        for t in req.event_deltas:
-            if t not in DELTA_TYPES:
-                raise errors.InvalidArgument(
-                    f"event_deltas: {t!r} cannot be previewed; use agent.message or agent.thinking."
-                )
-        sub = self.broker.subscribe(req.session_id, req.event_deltas)
-        try:
-            if req.after_event_id:
-                last = await self.store.event_seq(req.session_id, req.after_event_id, ws=ws)
-                if on_subscribed is not None:
-                    await on_subscribed()
-                    on_subscribed = None
-                while True:
-                    batch = await self.store.events_after(req.session_id, last, REPLAY_BATCH)
-                    for ev in batch:
-                        yield event_pb2.StreamEventsResponse(event=ev)
-                        last = ev.sequence
-                    if len(batch) < REPLAY_BATCH:
-                        break
-            else:
-                last = await self.store.last_seq(req.session_id, ws=ws)
-            if on_subscribed is not None:
-                await on_subscribed()
-            while True:
-                try:
-                    item = await sub.get()
-                except StreamClosed:
-                    return
-                except SubscriberLagged:
-                    raise errors.RateLimited(
-                        "This stream fell behind and was closed; reconnect with "
-                        "Last-Event-ID set to the last event id you received."
-                    ) from None
-                if not item.HasField("event"):
-                    yield item
-                    continue
-                seq = item.event.sequence
-                if seq <= last:
-                    continue
-                while seq > last + 1:
-                    missed = await self.store.events_after(
-                        req.session_id, last, min(REPLAY_BATCH, seq - last - 1)
-                    )
-                    if not missed:
-                        break
-                    for ev in missed:
-                        yield event_pb2.StreamEventsResponse(event=ev)
-                        last = ev.sequence
-                yield item
-                last = seq
-        finally:
-            self.broker.unsubscribe(sub)
 
 
 def _settle(future: asyncio.Future[Any], error: Exception) -> None:

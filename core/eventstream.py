@@ -1,0 +1,167 @@
+"""A session's event stream as an object: open it, iterate it, close it.
+
+``open_stream(request)`` returns an :class:`EventStream`. Awaiting it attaches
+the stream (it subscribes to live delivery and fixes its starting position), so
+every event committed after the await returns is delivered; a bad request or
+an unknown session raises there, before anything is sent. Iterating replays
+what follows ``after_event_id`` from the store, then goes live: live events are
+ordered by sequence, one already sent is skipped and a gap (a publish this
+stream missed) is filled from the store, so the stream has no gap and no
+duplicate. ``aclose()`` releases the subscription; it may be called from
+another task while a read waits, and that read then ends the iteration.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from typing import Protocol
+
+from sessiond.core import errors
+from sessiond.core.eventtypes import DELTA_TYPES
+from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged, Subscription
+from sessiond.v1 import event_pb2
+
+REPLAY_BATCH = 500
+
+
+class EventSource(Protocol):
+    """What a stream reads from the store."""
+
+    async def event_seq(self, session_id: str, event_id: str, *, ws: str | None) -> int: ...
+
+    async def last_seq(self, session_id: str, *, ws: str | None) -> int: ...
+
+    async def events_after(
+        self, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]: ...
+
+
+class EventStream:
+    """One stream of one session's events (see the module docstring)."""
+
+    def __init__(
+        self,
+        source: EventSource,
+        broker: Broker,
+        request: event_pb2.StreamEventsRequest,
+        ws: str | None,
+    ) -> None:
+        self._source = source
+        # The caller's workspace: its position is read only inside it, so a
+        # session of another workspace is not found (and never subscribed to
+        # past attaching).
+        self._ws = ws
+        self._broker = broker
+        self._request = request
+        self._session_id = request.session_id
+        self._sub: Subscription | None = None
+        self._last = 0  # the sequence of the last event sent (or skipped over)
+        self._replaying = False
+        self._pending: deque[event_pb2.SessionEvent] = deque()
+        self._held: event_pb2.StreamEventsResponse | None = None  # live, behind a gap
+        self._closed = False
+
+    def __await__(self) -> Generator[object, None, EventStream]:
+        return self._attach().__await__()
+
+    async def _attach(self) -> EventStream:
+        if self._closed:
+            raise errors.FailedPrecondition("This stream is closed.")
+        if self._sub is not None:
+            return self
+        for t in self._request.event_deltas:
+            if t not in DELTA_TYPES:
+                raise errors.InvalidArgument(
+                    f"event_deltas: {t!r} cannot be previewed; use agent.message or agent.thinking."
+                )
+        sub = self._broker.subscribe(self._session_id, self._request.event_deltas)
+        try:
+            after = self._request.after_event_id
+            if after:
+                self._last = await self._source.event_seq(self._session_id, after, ws=self._ws)
+                self._replaying = True
+            else:
+                self._last = await self._source.last_seq(self._session_id, ws=self._ws)
+        except BaseException:
+            self._broker.unsubscribe(sub)
+            raise
+        if self._closed:  # closed while attaching
+            self._broker.unsubscribe(sub)
+        else:
+            self._sub = sub
+        return self
+
+    async def __aenter__(self) -> EventStream:
+        return await self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> event_pb2.StreamEventsResponse:
+        while True:
+            sub = self._sub
+            if self._closed:
+                raise StopAsyncIteration
+            if sub is None:
+                raise RuntimeError("await the stream (which attaches it) before iterating it")
+            if self._pending:
+                event = self._pending.popleft()
+                self._last = event.sequence
+                return event_pb2.StreamEventsResponse(event=event)
+            if self._replaying:
+                batch = await self._source.events_after(self._session_id, self._last, REPLAY_BATCH)
+                self._replaying = len(batch) == REPLAY_BATCH
+                self._pending.extend(batch)
+                continue
+            held = self._held
+            if held is not None:
+                seq = held.event.sequence
+                if seq > self._last + 1:
+                    missed = await self._source.events_after(
+                        self._session_id, self._last, min(REPLAY_BATCH, seq - self._last - 1)
+                    )
+                    if missed and self._held is held:
+                        self._pending.extend(missed)
+                        continue
+                self._held = None
+                if seq <= self._last:
+                    continue
+                self._last = seq
+                return held
+            try:
+                item = await sub.get()
+            except StreamClosed:
+                raise StopAsyncIteration from None
+            except SubscriberLagged:
+                raise errors.RateLimited(
+                    "This stream fell behind and was closed; reconnect with "
+                    "Last-Event-ID set to the last event id you received."
+                ) from None
+            if not item.HasField("event"):
+                return item
+            if item.event.sequence > self._last:
+                self._held = item
+
+    async def aclose(self) -> None:
+        """Releases the subscription; a read waiting in another task ends."""
+        self._closed = True
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            self._broker.close(sub)
+
+
+class EventStreams:
+    """Opens event streams over the store and the live fan-out."""
+
+    def __init__(self, source: EventSource, broker: Broker) -> None:
+        self._source = source
+        self._broker = broker
+
+    def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str | None) -> EventStream:
+        """A stream of ``request.session_id`` in workspace ``ws`` (None: any, for
+        the server's own use); attached once awaited."""
+        return EventStream(self._source, self._broker, request, ws)
