@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("auto", "anthropic", "offline"),
             default=_env("SESSIOND_MODEL_BACKEND", "auto"),
         )
+        p.add_argument(
+            "--cache-mb",
+            type=float,
+            default=float(_env("SESSIOND_CACHE_MB", "64") or 64),
+            help="byte budget (MiB) of each core cache: decoded histories, conversations",
+        )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
@@ -147,6 +153,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         model,  # type: ignore[arg-type]
         retry=retry,
         lease=lease,
+        cache_bytes=int(args.cache_mb * 1024 * 1024),
     )
     port = await core.start(args.grpc)
     host, _ = split_address(args.grpc)

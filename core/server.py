@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sessiond.core.bytecache import DEFAULT_CACHE_BYTES
+from sessiond.core.eventlog import EventLog
 from sessiond.core.fanout import Broker
+from sessiond.core.runtime.conversation import Conversations
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
@@ -24,7 +27,6 @@ from sessiond.core.servicers.events import EventServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
-from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
 from sessiond.v1 import (
@@ -61,12 +63,13 @@ class CoreServer:
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
         db_url: str = "",
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         self.store = store
         # This replica's name in turn leases; the pid lets an operator find it.
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
-        self.log = EventLog(store, self.broker)
+        self.log = EventLog(store, self.broker, cache_bytes=cache_bytes)
         self.workspaces = Workspaces(data_dir / "workspaces")
         ctx = TurnContext(
             log=self.log,
@@ -76,8 +79,11 @@ class CoreServer:
             sleep=sleep,
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
+            conversations=Conversations(cache_bytes),
         )
-        self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
+        self.runtime = Runtime(
+            ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease
+        )
         self.listener: Listener | None = None
         if store.shared:
             from sessiond.core.listener import Listener, asyncpg_dsn
@@ -108,6 +114,7 @@ class CoreServer:
         sleep: Sleep = asyncio.sleep,
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -118,6 +125,7 @@ class CoreServer:
             retry=retry,
             lease=lease,
             db_url=db_url,
+            cache_bytes=cache_bytes,
         )
 
     async def start(self, address: str) -> int:

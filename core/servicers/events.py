@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+from sessiond.core.eventlog import EventLog
 from sessiond.core.servicers.base import streaming, unary
-from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
 from sessiond.v1 import event_pb2 as pb
 from sessiond.v1 import event_pb2_grpc

@@ -1,0 +1,54 @@
+"""A least-recently-used cache bounded by an estimate of its size in bytes."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+# The default budget of each cache of the core (SESSIOND_CACHE_MB).
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class ByteLRU(Generic[K, V]):
+    """Entries carry the size the caller estimates for them; when the total
+    passes ``max_bytes`` the least recently used go first. An entry larger
+    than the whole budget is not kept."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def pop(self, key: K) -> tuple[V, int] | None:
+        """Takes an entry out (value and size), or None."""
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= entry[1]
+        return entry
+
+    def put(self, key: K, value: V, nbytes: int) -> None:
+        """Keeps ``value`` as the most recently used entry."""
+        self.pop(key)
+        if nbytes > self.max_bytes:
+            return
+        self._entries[key] = (value, nbytes)
+        self._bytes += nbytes
+        while self._bytes > self.max_bytes:
+            _, (_, size) = self._entries.popitem(last=False)
+            self._bytes -= size
+
+    def discard(self, key: K) -> None:
+        self.pop(key)
