@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sessiond.core import errors
-from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU
+from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
 from sessiond.core.eventtypes import DELTA_TYPES, FIELD_BY_TYPE
 from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
 from sessiond.core.services.common import decode_page, encode_page, page_size, ts_or_none
@@ -50,7 +50,7 @@ class EventLog:
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        # Decoded histories, bounded by the encoded size of their events.
+        # Decoded histories, bounded by their estimated size in memory.
         self._histories: ByteLRU[str, list[event_pb2.SessionEvent]] = ByteLRU(cache_bytes)
         # Hands previews to other replicas (set when several share the database).
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
@@ -152,7 +152,7 @@ class EventLog:
         """Every event of a session in order, for rebuilding the model's context.
 
         Recently used histories are kept (up to the cache's byte budget,
-        counted as the events' encoded size): a call reads only the events
+        estimated from the events' encoded size): a call reads only the events
         after the first one that was still unprocessed (the one field that
         changes after an append), so a long session is not decoded again per
         request. The list returned must not be changed.
@@ -160,7 +160,7 @@ class EventLog:
         cached = self._histories.pop(session_id)
         if cached is None:
             events = await self.store.conversation(session_id)
-            nbytes = _size(events)
+            nbytes = decoded_size(events)
         else:
             kept, nbytes = cached
             redo = next(
@@ -169,7 +169,7 @@ class EventLog:
             after = kept[redo - 1].sequence if redo else 0
             fresh = await self.store.events_after(session_id, after, 1 << 62)
             events = kept[:redo] + fresh
-            nbytes += _size(fresh) - _size(kept[redo:])
+            nbytes += decoded_size(fresh) - decoded_size(kept[redo:])
         self._histories.put(session_id, events, nbytes)
         return events
 
@@ -288,10 +288,6 @@ class EventLog:
                 last = seq
         finally:
             self.broker.unsubscribe(sub)
-
-
-def _size(events: Sequence[event_pb2.SessionEvent]) -> int:
-    return sum(e.ByteSize() for e in events)
 
 
 def _settle(future: asyncio.Future[Any], error: Exception) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from google.protobuf import json_format
-from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU
+from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
 from sessiond.core.runtime.model import Message, Part, Text, ToolResult, ToolUse
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -41,8 +41,8 @@ class Conversations:
     Events before a history's first unprocessed event never change, so the
     messages built from them are kept and the next request of the session
     only adds what came after (a long session is not rebuilt per request).
-    What is kept is bounded by ``max_bytes``, counted as the encoded size of
-    the events each memo was built from; least recently used go first.
+    What is kept is bounded by ``max_bytes``, estimated from the size of the
+    events each memo was built from; least recently used go first.
     """
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
@@ -60,7 +60,7 @@ class Conversations:
                 start, builder, nbytes = count, kept.copy(), size
         for ev in events[start:settled]:
             builder.feed(ev)
-            nbytes += ev.ByteSize()
+        nbytes += decoded_size(events[start:settled])
         if settled:
             self._memo.put(session_id, (settled, events[settled - 1].id, builder.copy()), nbytes)
         for ev in events[settled:]:
