@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--cache-mb",
             type=float,
-            default=float(_env("SESSIOND_CACHE_MB", "32") or 32),
+            default=float(_env("SESSIOND_CACHE_MB", "16") or 16),
             help="byte budget (MiB) of each core cache: decoded histories, conversations",
         )
 

@@ -12,15 +12,17 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 # The default budget of each cache of the core (SESSIOND_CACHE_MB).
-DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
-# A decoded protobuf message takes about this many times its encoded size in
-# memory (measured on agent messages: ~1.2 KiB each for 264 encoded bytes).
-DECODED_FACTOR = 5
+DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
+# A decoded session event takes about 4 x its encoded size + 200 bytes in
+# memory (measured: 1.2 KiB for a 264-byte agent message, 0.5 KiB for an
+# 89-byte status event).
+DECODED_FACTOR = 4
+DECODED_OVERHEAD = 200
 
 
 def decoded_size(messages: Iterable[Message]) -> int:
     """The estimated memory of decoded messages, from their encoded size."""
-    return DECODED_FACTOR * sum(m.ByteSize() for m in messages)
+    return sum(DECODED_FACTOR * m.ByteSize() + DECODED_OVERHEAD for m in messages)
 
 
 class ByteLRU(Generic[K, V]):
