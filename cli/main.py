@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=int(_env("SESSIOND_EVENTS_PER_SEND", "0") or 0),
             help="most events in one send (0: the default)",
         )
+        p.add_argument(
+            "--cache-mb",
+            type=float,
+            default=float(_env("SESSIOND_CACHE_MB", "16") or 16),
+            help="byte budget (MiB) of each core cache: decoded histories, conversations",
+        )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
@@ -179,6 +185,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         api_keys=keys,
         limits=limits,
         tls=(cert, key) if cert is not None and key is not None else None,
+        cache_bytes=int(args.cache_mb * 1024 * 1024),
     )
     try:
         if not keys and args.command == "serve":

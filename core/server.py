@@ -17,8 +17,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from sessiond.core.auth.gate import AuthInterceptor, Gate
 from sessiond.core.auth.keys import KeyRing
 from sessiond.core.auth.limits import Limits
+from sessiond.core.bytecache import DEFAULT_CACHE_BYTES
+from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker
+from sessiond.core.runtime.conversation import Conversations
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
@@ -30,7 +33,6 @@ from sessiond.core.servicers.events import EventServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
-from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
 from sessiond.v1 import (
@@ -90,6 +92,7 @@ class CoreServer:
         api_keys: Mapping[str, str] | None = None,
         limits: Limits | None = None,
         tls: tuple[bytes, bytes] | None = None,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -100,7 +103,7 @@ class CoreServer:
         # This replica's name in turn leases; the pid lets an operator find it.
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
-        self.log = EventLog(store, self.broker)
+        self.log = EventLog(store, self.broker, cache_bytes=cache_bytes)
         self.workspaces = Workspaces(data_dir / "workspaces")
         ctx = TurnContext(
             log=self.log,
@@ -110,8 +113,11 @@ class CoreServer:
             sleep=sleep,
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
+            conversations=Conversations(cache_bytes),
         )
-        self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
+        self.runtime = Runtime(
+            ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease
+        )
         self.listener: Listener | None = None
         if store.shared:
             from sessiond.core.listener import Listener, asyncpg_dsn
@@ -153,6 +159,7 @@ class CoreServer:
         api_keys: Mapping[str, str] | None = None,
         limits: Limits | None = None,
         tls: tuple[bytes, bytes] | None = None,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -166,6 +173,7 @@ class CoreServer:
             api_keys=api_keys,
             limits=limits,
             tls=tls,
+            cache_bytes=cache_bytes,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:

@@ -53,7 +53,7 @@ def _turn(rng: random.Random, text: str) -> list[event_pb2.SessionEvent]:
 
 def test_incremental_conversations_equal_full_builds() -> None:
     rng = random.Random(7)
-    conversations = Conversations(max_sessions=2)
+    conversations = Conversations(max_bytes=4096)
     histories: dict[str, list[event_pb2.SessionEvent]] = {"a": [], "b": [], "c": []}
     queued: dict[str, int | None] = dict.fromkeys(histories)
     for step in range(400):

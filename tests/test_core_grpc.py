@@ -24,6 +24,8 @@ from sessiond.v1 import (
     session_pb2_grpc,
 )
 
+from .gate_model import GateModel
+
 KEY = "sk-test-core"
 WORKSPACE = "default"
 
@@ -68,10 +70,16 @@ class Stubs:
 
 
 @pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Stubs]:
+def gate() -> GateModel:
+    return GateModel()
+
+
+@pytest.fixture
+async def core(tmp_path: Path, gate: GateModel) -> AsyncIterator[Stubs]:
     server = await CoreServer.open(
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         tmp_path,
+        gate,
         retry=RetryPolicy(max_retries=2, base_seconds=0.01),
         api_keys={KEY: WORKSPACE},
     )
@@ -182,22 +190,21 @@ def interrupt() -> event_pb2.SessionEvent:
     return event_pb2.SessionEvent(user_interrupt=event_pb2.UserInterruptEvent())
 
 
-async def test_interrupt_and_redirect_in_one_request(core: Stubs) -> None:
+async def test_interrupt_and_redirect_in_one_request(core: Stubs, gate: GateModel) -> None:
     sid = await new_session(core)
     stream = await open_stream(core, sid)
     await core.events.SendEvents(
         event_pb2.SendEventsRequest(session_id=sid, events=[user_message("/sleep 30\n/say never")])
     )
     await read_until(stream, "span.model_request_start")
-    loop = asyncio.get_running_loop()
-    sent_at = loop.time()
+    await asyncio.wait_for(gate.entered.wait(), 5)
+    # The gate stays shut: only the interrupt can end this turn.
     await core.events.SendEvents(
         event_pb2.SendEventsRequest(
             session_id=sid, events=[interrupt(), user_message("redirected")]
         )
     )
     seen = await read_until(stream, "session.status_idle", deadline=5)
-    assert loop.time() - sent_at < 1.0
     seen += await read_until(stream, "session.status_idle", deadline=5)
     stream.cancel()
     listed = (await core.events.ListEvents(event_pb2.ListEventsRequest(session_id=sid))).events
@@ -206,17 +213,21 @@ async def test_interrupt_and_redirect_in_one_request(core: Stubs) -> None:
     assert all(e.HasField("processed_at") for e in listed)
 
 
-async def test_messages_sent_during_a_turn_queue_and_run_in_order(core: Stubs) -> None:
+async def test_messages_sent_during_a_turn_queue_and_run_in_order(
+    core: Stubs, gate: GateModel
+) -> None:
     sid = await new_session(core)
     stream = await open_stream(core, sid)
     await core.events.SendEvents(
-        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("/sleep 0.3\n/say first")])
+        event_pb2.SendEventsRequest(session_id=sid, events=[user_message("/sleep 1\n/say first")])
     )
     await read_until(stream, "span.model_request_start")
+    await asyncio.wait_for(gate.entered.wait(), 5)
     reply = await core.events.SendEvents(
         event_pb2.SendEventsRequest(session_id=sid, events=[user_message("second")])
     )
     assert not reply.events[0].HasField("processed_at")
+    gate.open()
     await read_until(stream, "session.status_idle")
     await read_until(stream, "session.status_idle")
     stream.cancel()

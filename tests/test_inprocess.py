@@ -147,7 +147,7 @@ async def test_domain_errors_are_core_errors(core: CoreClient) -> None:
 async def test_core_stream_is_attached_once_awaited(server: CoreServer, core: CoreClient) -> None:
     """The core's own ``open_stream``: an event appended right after the await is delivered."""
     sid = await new_session(core)
-    async with await server.open_stream(stream_request(sid)) as stream:
+    async with await server.open_stream(stream_request(sid), ws="default") as stream:
         sent = await send(core, sid, "right after")
         first = await asyncio.wait_for(anext(stream), WAIT)
     assert first.event.id == sent

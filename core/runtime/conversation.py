@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from google.protobuf import json_format
+from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
 from sessiond.core.runtime.model import Message, Part, Text, ToolResult, ToolUse
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -41,31 +41,34 @@ class Conversations:
     Events before a history's first unprocessed event never change, so the
     messages built from them are kept and the next request of the session
     only adds what came after (a long session is not rebuilt per request).
+    What is kept is bounded by ``max_bytes``, estimated from the size of the
+    events each memo was built from; least recently used go first.
     """
 
-    def __init__(self, max_sessions: int = 64) -> None:
-        self._memo: OrderedDict[str, tuple[int, str, _Builder]] = OrderedDict()
-        self._max = max_sessions
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self._memo: ByteLRU[str, tuple[int, str, _Builder]] = ByteLRU(max_bytes)
 
     def build(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> list[Message]:
         settled = next(
             (i for i, e in enumerate(events) if not e.HasField("processed_at")), len(events)
         )
-        memo = self._memo.pop(session_id, None)
-        start, builder = 0, _Builder()
+        memo = self._memo.pop(session_id)
+        start, builder, nbytes = 0, _Builder(), 0
         if memo is not None:
-            count, last_id, kept = memo
+            (count, last_id, kept), size = memo
             if 0 < count <= settled and events[count - 1].id == last_id:
-                start, builder = count, kept.copy()
+                start, builder, nbytes = count, kept.copy(), size
         for ev in events[start:settled]:
             builder.feed(ev)
+        nbytes += decoded_size(events[start:settled])
         if settled:
-            self._memo[session_id] = (settled, events[settled - 1].id, builder.copy())
-            while len(self._memo) > self._max:
-                self._memo.popitem(last=False)
+            self._memo.put(session_id, (settled, events[settled - 1].id, builder.copy()), nbytes)
         for ev in events[settled:]:
             builder.feed(ev)
         return builder.messages
+
+    def forget(self, session_id: str) -> None:
+        self._memo.discard(session_id)
 
 
 class _Builder:

@@ -20,10 +20,25 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from sessiond.core.runtime.turn import Turn, TurnContext, idle, pending_actions, session_error
-from sessiond.core.store.store import LeaseLost
+from sessiond.core.runtime.ports import TurnStore
+from sessiond.core.runtime.turn import (
+    Turn,
+    TurnContext,
+    idle,
+    model_request_end,
+    session_error,
+)
+from sessiond.core.sessionstate import (
+    ANSWER_KINDS,
+    Status,
+    answer_target,
+    in_turn,
+    open_model_request,
+    pending_actions,
+)
+from sessiond.core.store.store import LeaseLost, NewEvent
 from sessiond.core.timeutil import now_us
-from sessiond.v1 import event_pb2, session_pb2
+from sessiond.v1 import event_pb2
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +68,7 @@ class _Runner:
         self.wake = asyncio.Event()
         self.interrupt_seq = 0
         self.turn_task: asyncio.Task[None] | None = None
+        self.turn: Turn | None = None
         self.orphaned = orphaned
         self.task = asyncio.create_task(self._run(), name=f"runner {session_id}")
 
@@ -61,9 +77,14 @@ class _Runner:
         if self.turn_task is not None and not self.turn_task.done():
             self.turn_task.cancel()
 
+    def stop(self) -> None:
+        """The server stops: the running turn ends as interrupted by it."""
+        if self.turn is not None:
+            self.turn.stopping = True
+
     async def _run(self) -> None:
         rt = self.runtime
-        store = rt.log.store
+        store = rt.store
         try:
             while await store.acquire_lease(self.session_id, rt.owner, rt.lease.ttl_us):
                 keeper = asyncio.create_task(self._keep_lease(), name=f"lease {self.session_id}")
@@ -103,25 +124,24 @@ class _Runner:
         rt = self.runtime
         while True:
             await asyncio.sleep(rt.lease.ttl_seconds / 3)
-            if not await rt.log.store.renew_lease(self.session_id, rt.owner, rt.lease.ttl_us):
+            if not await rt.store.renew_lease(self.session_id, rt.owner, rt.lease.ttl_us):
                 log.warning("lost the turn lease of session %s", self.session_id)
                 self.task.cancel()
                 return
 
     async def _end_orphaned_turn(self) -> None:
-        session = await self.runtime.log.store.get_session(self.session_id, ws=None)
-        if session.status not in (
-            session_pb2.SESSION_STATUS_RUNNING,
-            session_pb2.SESSION_STATUS_RESCHEDULING,
-        ):
+        """Ends the turn a stopped replica left running: a model request it
+        left open is closed as failed, then the turn ends with an error."""
+        rt = self.runtime
+        session = await rt.store.get_session(self.session_id, ws=None)
+        if not in_turn(session.status):
             return
-        await self.runtime.log.append(
-            self.session_id,
-            [session_error("unknown_error", ORPHAN_MESSAGE, "terminal"), idle()],
-            status="idle",
-            turn="end",
-            owner=self.runtime.owner,
-        )
+        new: list[NewEvent] = []
+        start_id = open_model_request(await rt.log.history(self.session_id))
+        if start_id is not None:
+            new.append(model_request_end(start_id, is_error=True))
+        new += [session_error("unknown_error", ORPHAN_MESSAGE, "terminal"), idle()]
+        await rt.log.append(self.session_id, new, status=Status.IDLE, turn="end", owner=rt.owner)
 
     async def _loop(self) -> None:
         rt = self.runtime
@@ -135,7 +155,7 @@ class _Runner:
                     return
             look = True
             self.wake.clear()
-            pending, session = await rt.log.store.work_of(self.session_id)
+            pending, session = await rt.store.work_of(self.session_id)
             if not pending:
                 if self.wake.is_set():
                     continue
@@ -153,15 +173,9 @@ class _Runner:
             ev = pending[0]
             kind = ev.WhichOneof("payload")
             resume = False
-            if kind in ("user_tool_confirmation", "user_custom_tool_result"):
+            if kind in ANSWER_KINDS:
                 events = await rt.log.history(self.session_id)
-                answer = getattr(ev, kind)
-                target = (
-                    answer.tool_use_id
-                    if kind == "user_tool_confirmation"
-                    else answer.custom_tool_use_id
-                )
-                resume = target in pending_actions(events)
+                resume = answer_target(ev) in pending_actions(events)
             if kind != "user_message" and not resume:
                 # Nothing to run for it (system messages, outcomes, stale answers).
                 await rt.log.append(self.session_id, [], mark_processed=[ev.id], owner=rt.owner)
@@ -172,6 +186,7 @@ class _Runner:
                 turn = Turn(rt.ctx, session, [], resume=True)
             else:
                 turn = Turn(rt.ctx, session, [ev.id])
+            self.turn = turn
             self.turn_task = asyncio.create_task(turn.run(), name=f"turn {self.session_id}")
             try:
                 await asyncio.wait({self.turn_task})
@@ -182,13 +197,14 @@ class _Runner:
                         await self.turn_task
             exc = None if self.turn_task.cancelled() else self.turn_task.exception()
             self.turn_task = None
+            self.turn = None
             look = len(pending) > 1 or exc is not None
             if exc is not None:
                 log.error("turn of %s failed", self.session_id, exc_info=exc)
                 if isinstance(exc, LeaseLost):
                     raise exc
                 await rt.log.append(
-                    self.session_id, [idle()], status="idle", turn="end", owner=rt.owner
+                    self.session_id, [idle()], status=Status.IDLE, turn="end", owner=rt.owner
                 )
 
 
@@ -196,6 +212,7 @@ class Runtime:
     def __init__(
         self,
         ctx: TurnContext,
+        store: TurnStore,
         close_tools: Callable[[str | None], Awaitable[None]],
         *,
         owner: str,
@@ -203,6 +220,7 @@ class Runtime:
     ) -> None:
         self.ctx = ctx
         self.log = ctx.log
+        self.store = store
         self.owner = owner
         self.lease = lease or LeasePolicy()
         self._close_tools = close_tools
@@ -243,6 +261,7 @@ class Runtime:
         runner = self._runners.pop(session_id, None)
         if runner is not None:
             await _cancel(runner.task, runner)
+        self.ctx.conversations.forget(session_id)
         await self._close_tools(session_id)
 
     def sessions(self) -> list[str]:
@@ -252,15 +271,15 @@ class Runtime:
     async def recover(self) -> None:
         """At start: take over work that no live replica holds, then keep
         looking for it (a replica may die at any time)."""
-        if not self.log.store.shared:
+        if not self.store.shared:
             # Only this process uses the database: every lease is stale.
-            await self.log.store.clear_leases()
+            await self.store.clear_leases()
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="lease sweeper")
 
     async def sweep(self) -> None:
         settled = now_us() - int(self.lease.settle_seconds * 1e6)
-        for sid in await self.log.store.orphaned_sessions(settled):
+        for sid in await self.store.orphaned_sessions(settled):
             if self._closing or sid in self._runners:
                 continue
             log.info("taking over session %s from a replica that stopped", sid)
@@ -282,10 +301,12 @@ class Runtime:
                 await self._sweeper
         runners = list(self._runners.values())
         self._runners.clear()
+        for r in runners:
+            r.stop()
         await asyncio.gather(*(_cancel(r.task, r) for r in runners), return_exceptions=True)
         # Another replica may take these sessions at once, not after the lease expires.
         await asyncio.gather(
-            *(self.log.store.release_lease(r.session_id, self.owner) for r in runners),
+            *(self.store.release_lease(r.session_id, self.owner) for r in runners),
             return_exceptions=True,
         )
         await self._close_tools(None)

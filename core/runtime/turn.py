@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from google.protobuf import empty_pb2, struct_pb2
 from sessiond.core import ids
@@ -30,14 +30,27 @@ from sessiond.core.runtime.model import (
     ToolCall,
     Usage,
 )
+from sessiond.core.runtime.ports import EventSink
 from sessiond.core.runtime.toolplan import CUSTOM, MCP, ToolPlan
-from sessiond.core.services.events import EventLog
+from sessiond.core.sessionstate import Status, answer_target, pending_actions, queued_answers
 from sessiond.core.store.store import LeaseLost, NewEvent, UsageDelta
 from sessiond.v1 import common_pb2, event_pb2, session_pb2
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+# The stop reasons of `session.status_idle` (the SDK's StopReason union).
+StopReason = Literal[
+    "end_turn", "requires_action", "retries_exhausted", "budget_reached", "refusal"
+]
+# The retry statuses of a `session.error`.
+RetryStatus = Literal["retrying", "exhausted", "terminal"]
+
+SERVER_STOPPED = (
+    "The server stopped while this turn was running; the turn was ended. "
+    "Send a new message to continue."
+)
 
 
 class ToolRunner(Protocol):
@@ -58,7 +71,7 @@ class RetryPolicy:
 
 @dataclass
 class TurnContext:
-    log: EventLog
+    log: EventSink
     model: Model
     builtin_schemas: dict[str, dict[str, Any]]
     tools: Callable[[str], Awaitable[ToolRunner]]
@@ -76,7 +89,7 @@ def new_event(**payload: Any) -> NewEvent:
     return NewEvent(ids.new_id(ids.EVENT), TYPE_BY_FIELD[field], ev)
 
 
-def idle(stop: str = "end_turn", event_ids: Sequence[str] = ()) -> NewEvent:
+def idle(stop: StopReason = "end_turn", event_ids: Sequence[str] = ()) -> NewEvent:
     if stop == "requires_action":
         reason = event_pb2.StopReason(
             requires_action=event_pb2.RequiresAction(event_ids=list(event_ids))
@@ -86,7 +99,7 @@ def idle(stop: str = "end_turn", event_ids: Sequence[str] = ()) -> NewEvent:
     return new_event(session_status_idle=event_pb2.SessionStatusIdleEvent(stop_reason=reason))
 
 
-def session_error(kind: str, message: str, retry: str) -> NewEvent:
+def session_error(kind: str, message: str, retry: RetryStatus) -> NewEvent:
     detail = event_pb2.ErrorDetail(
         message=message, retry_status=event_pb2.RetryStatus(**{retry: empty_pb2.Empty()})
     )
@@ -99,27 +112,41 @@ def text_content(text: str) -> list[common_pb2.ContentBlock]:
     return [common_pb2.ContentBlock(text=common_pb2.TextBlock(text=text))]
 
 
-def pending_actions(events: Sequence[event_pb2.SessionEvent], *, queued: bool = False) -> list[str]:
-    """Ids of tool uses that wait for the client (a confirmation or a custom
-    result), oldest first. With ``queued``, answers not yet processed count
-    as answers too."""
-    waiting: list[str] = []
-    answered: set[str] = set()
-    for ev in events:
-        kind = ev.WhichOneof("payload")
-        if kind in ("agent_tool_use", "agent_mcp_tool_use"):
-            use = getattr(ev, kind)
-            if use.evaluated_permission == event_pb2.PERMISSION_ASK:
-                waiting.append(ev.id)
-        elif kind == "agent_custom_tool_use":
-            waiting.append(ev.id)
-        elif kind in ("user_tool_confirmation", "user_custom_tool_result"):
-            if queued or ev.HasField("processed_at"):
-                r = getattr(ev, kind)
-                answered.add(
-                    r.tool_use_id if kind == "user_tool_confirmation" else r.custom_tool_use_id
-                )
-    return [i for i in waiting if i not in answered]
+def model_request_end(
+    start_id: str, usage: Usage | None = None, *, is_error: bool = False
+) -> NewEvent:
+    """Closes the span a `span.model_request_start` opened."""
+    u = usage or Usage()
+    end = event_pb2.SpanModelRequestEndEvent(
+        model_request_start_id=start_id,
+        model_usage=common_pb2.ModelUsage(
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_creation_input_tokens=u.cache_creation_input_tokens,
+            cache_read_input_tokens=u.cache_read_input_tokens,
+            speed=common_pb2.SPEED_STANDARD,
+        ),
+        is_error=is_error,
+    )
+    return new_event(span_model_request_end=end)
+
+
+def ended_by_stop() -> list[NewEvent]:
+    """How a turn the server stopped under ends: a `session.error` saying so,
+    then idle. None of the SDK's other stop reasons (requires_action,
+    retries_exhausted, budget_reached, refusal) describes it, so the reason is
+    end_turn and the error before it tells the client the turn did not finish."""
+    return [session_error("unknown_error", SERVER_STOPPED, "terminal"), idle()]
+
+
+async def uncancelled(work: Awaitable[None]) -> None:
+    """Awaits ``work`` to the end even if the caller is cancelled meanwhile
+    (cleanup that must finish before the runner gives up its lease)."""
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+    task.result()
 
 
 class Turn:
@@ -142,11 +169,13 @@ class Turn:
         self._resume = resume
         self._plan = ToolPlan(session.agent, ctx.builtin_schemas)
         self._inflight: list[asyncio.Future[Any]] = []
+        # Set when the server stops: a cancellation then ends the turn with an error.
+        self.stopping = False
 
     async def run(self) -> None:
         await self._append(
             [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
-            status="running",
+            status=Status.RUNNING,
             turn="start",
             mark_processed=self._trigger_ids,
             wait=False,
@@ -170,8 +199,9 @@ class Turn:
             await self._finish(idle())
         except asyncio.CancelledError:
             # A replica that lost the lease writes nothing: the new owner ends the turn.
+            last = ended_by_stop() if self.stopping else [idle()]
             with contextlib.suppress(LeaseLost):
-                await self._finish(idle())
+                await uncancelled(self._finish(last[-1], *last[:-1]))
             raise
         except LeaseLost:
             raise
@@ -182,12 +212,12 @@ class Turn:
                     session_error("unknown_error", "The turn failed unexpectedly.", "terminal"),
                     new_event(session_status_terminated=event_pb2.SessionStatusTerminatedEvent()),
                 ],
-                status="terminated",
+                status=Status.TERMINATED,
                 turn="end",
             )
 
     async def _finish(self, last: NewEvent, *before: NewEvent) -> None:
-        await self._append([*before, last], status="idle", turn="end")
+        await self._append([*before, last], status=Status.IDLE, turn="end")
 
     async def _append(self, new: list[NewEvent], *, wait: bool = True, **changes: Any) -> None:
         """Appends while this replica holds the session's lease (else LeaseLost).
@@ -227,12 +257,12 @@ class Turn:
                                 session_status_rescheduled=event_pb2.SessionStatusRescheduledEvent()
                             ),
                         ],
-                        status="rescheduling",
+                        status=Status.RESCHEDULING,
                     )
                     await self._ctx.sleep(retry.delay(attempt))
                     await self._append(
                         [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
-                        status="running",
+                        status=Status.RUNNING,
                     )
                     continue
                 if e.transient:
@@ -287,7 +317,8 @@ class Turn:
                 elif isinstance(chunk, Finish):
                     usage = chunk.usage
         except asyncio.CancelledError:
-            await self._end_span(start.id, usage, is_error=False)
+            # An interrupt ends the request normally; a server stop does not.
+            await self._end_span(start.id, usage, is_error=self.stopping)
             raise
         except ModelError:
             await self._end_span(start.id, usage, is_error=True)
@@ -303,19 +334,8 @@ class Turn:
         )
 
     async def _end_span(self, start_id: str, usage: Usage, is_error: bool) -> None:
-        end = event_pb2.SpanModelRequestEndEvent(
-            model_request_start_id=start_id,
-            model_usage=common_pb2.ModelUsage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_creation_input_tokens=usage.cache_creation_input_tokens,
-                cache_read_input_tokens=usage.cache_read_input_tokens,
-                speed=common_pb2.SPEED_STANDARD,
-            ),
-            is_error=is_error,
-        )
         await self._append(
-            [new_event(span_model_request_end=end)],
+            [model_request_end(start_id, usage, is_error=is_error)],
             usage=UsageDelta(
                 usage.input_tokens,
                 usage.output_tokens,
@@ -397,40 +417,25 @@ class Turn:
         """Applies queued confirmations and custom results; returns what still waits."""
         await self._flush()
         events = await self._log.history(self._sid)
-        waiting = set(pending_actions(events))
-        by_id = {e.id: e for e in events}
-        answers = [
-            e
-            for e in events
-            if not e.HasField("processed_at")
-            and e.WhichOneof("payload") in ("user_tool_confirmation", "user_custom_tool_result")
-        ]
-        taken: list[str] = []
-        for ans in answers:
-            if ans.HasField("user_tool_confirmation"):
-                c = ans.user_tool_confirmation
-                if c.tool_use_id not in waiting:
-                    continue
-                taken.append(ans.id)
-                waiting.discard(c.tool_use_id)
-                await self._append([], mark_processed=[ans.id])
-                use_ev = by_id[c.tool_use_id]
-                if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
-                    if use_ev.HasField("agent_mcp_tool_use"):
-                        await self._mcp_unavailable(
-                            use_ev.id, use_ev.agent_mcp_tool_use.mcp_server_name
-                        )
-                    else:
-                        use = use_ev.agent_tool_use
-                        await self._run_builtin(use_ev.id, use.name, _struct_dict(use.input))
-            else:
-                r = ans.user_custom_tool_result
-                if r.custom_tool_use_id not in waiting:
-                    continue
-                taken.append(ans.id)
-                waiting.discard(r.custom_tool_use_id)
-                await self._append([], mark_processed=[ans.id])
         order = pending_actions(events)
+        waiting = set(order)
+        by_id = {e.id: e for e in events}
+        for ans in queued_answers(events):
+            target = answer_target(ans)
+            if target not in waiting:
+                continue
+            waiting.discard(target)
+            await self._append([], mark_processed=[ans.id])
+            if not ans.HasField("user_tool_confirmation"):
+                continue
+            if ans.user_tool_confirmation.result != event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
+                continue
+            use_ev = by_id[target]
+            if use_ev.HasField("agent_mcp_tool_use"):
+                await self._mcp_unavailable(use_ev.id, use_ev.agent_mcp_tool_use.mcp_server_name)
+            else:
+                use = use_ev.agent_tool_use
+                await self._run_builtin(use_ev.id, use.name, _struct_dict(use.input))
         return [i for i in order if i in waiting]
 
     async def _run_builtin(self, event_id: str, name: str, args: dict[str, Any]) -> None:

@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 
 import grpc
 from sessiond.core.auth.gate import current_caller
+from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStreams
 from sessiond.core.servicers.base import streaming, unary
-from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
 from sessiond.v1 import event_pb2 as pb
 from sessiond.v1 import event_pb2_grpc

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from sessiond.core import errors, ids
+from sessiond.core.eventlog import EventLog
 from sessiond.core.eventtypes import TYPE_BY_FIELD, USER_TYPES
-from sessiond.core.runtime.runtime import Runtime
-from sessiond.core.runtime.turn import pending_actions
 from sessiond.core.services.agents import normalize_config
 from sessiond.core.services.common import (
     check_metadata,
@@ -19,8 +19,8 @@ from sessiond.core.services.common import (
     require,
     ts_or_none,
 )
-from sessiond.core.services.events import EventLog
-from sessiond.core.store.store import STATUS_NAMES, NewEvent, Store
+from sessiond.core.sessionstate import STATUS_OF_PROTO, answer_target, check_answer, pending_actions
+from sessiond.core.store.store import NewEvent, Store
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
 from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
 
@@ -45,8 +45,16 @@ _SNAPSHOT_FIELDS = (
 _OVERRIDES = ("model", "system", "tools", "mcp_servers", "skills")
 
 
+class Turns(Protocol):
+    """What sessions need of the runtime: run what was sent, stop a session."""
+
+    def notify(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> None: ...
+
+    async def stop_session(self, session_id: str) -> None: ...
+
+
 class SessionService:
-    def __init__(self, store: Store, log: EventLog, runtime: Runtime) -> None:
+    def __init__(self, store: Store, log: EventLog, runtime: Turns) -> None:
         self._store = store
         self._log = log
         self._runtime = runtime
@@ -160,7 +168,7 @@ class SessionService:
             agent_id=req.agent_id,
             agent_version=req.agent_version if req.HasField("agent_version") else None,
             include_archived=req.include_archived,
-            statuses=[STATUS_NAMES[s] for s in req.statuses if s in STATUS_NAMES],
+            statuses=[STATUS_OF_PROTO[s] for s in req.statuses if s in STATUS_OF_PROTO],
             created=(
                 ts_or_none(req, "created_at_gt"),
                 ts_or_none(req, "created_at_gte"),
@@ -198,6 +206,7 @@ class SessionService:
         )
         await self._store.delete_session(session_id, ws=ws)
         self._log.broker.close_session(session_id)
+        self._log.forget(session_id)
 
     async def archive(self, session_id: str, *, ws: str) -> session_pb2.Session:
         await self._store.archive_session(session_id, now_us(), ws=ws)
@@ -230,24 +239,10 @@ class SessionService:
         waiting = set(pending_actions(events, queued=True))
         kinds = {e.id: e.WhichOneof("payload") for e in events if e.id in waiting}
         for ans in answers:
-            want: tuple[str, ...]
-            if ans.HasField("user_tool_confirmation"):
-                target, want = (
-                    ans.user_tool_confirmation.tool_use_id,
-                    ("agent_tool_use", "agent_mcp_tool_use"),
-                )
-                what = "a tool use that waits for confirmation"
-            else:
-                target, want = (
-                    ans.user_custom_tool_result.custom_tool_use_id,
-                    ("agent_custom_tool_use",),
-                )
-                what = "a custom tool use that waits for its result"
-            if target not in waiting or kinds.get(target) not in want:
-                raise errors.FailedPrecondition(
-                    f"{target!r} is not {what} in session {session_id!r}."
-                )
-            waiting.discard(target)
+            problem = check_answer(ans, waiting, kinds)
+            if problem is not None:
+                raise errors.FailedPrecondition(f"{problem} in session {session_id!r}.")
+            waiting.discard(answer_target(ans) or "")
 
 
 def _apply(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from typing import Any
 
 from anthropic import AsyncAnthropic, omit
@@ -155,12 +154,12 @@ async def test_interrupt_and_redirect_in_one_request(
     async with collect(client, session_id) as col:
         await send(client, session_id, user_message("/sleep 30\n/say never"))
         await col.wait_count("span.model_request_start", 1)
-        t0 = time.monotonic()
         sent = await send(client, session_id, interrupt(), user_message("redirected"))
         assert [e["type"] for e in sent["data"]] == ["user.interrupt", "user.message"]
+        # The /sleep 30 never ends by itself within these deadlines: only the
+        # interrupt can bring the idle.
         await col.wait_count("session.status_idle", 1, within=5)
         first_idle = col.types().index("session.status_idle")
-        elapsed = col.arrivals[first_idle] - t0
         await col.wait_for(
             lambda evs: any(
                 type_of(e) == "agent.message" and "redirected" in text_of(e) for e in evs
@@ -171,7 +170,7 @@ async def test_interrupt_and_redirect_in_one_request(
         await col.wait_count("session.status_idle", 2, within=5)
     assert_starts_with_user_message(col)
 
-    assert elapsed < 1.0, f"the interrupt took {elapsed:.3f}s to reach idle"
+    assert "never" not in [text_of(e) for e in col.events], col.summary()
     answer = next(
         i
         for i, e in enumerate(col.events)

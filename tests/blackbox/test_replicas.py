@@ -230,6 +230,10 @@ async def test_a_core_killed_mid_turn_loses_nothing_and_the_session_settles(
         [e.model_dump(mode="json") for e in events if e.type == "agent.message"]
     )
     assert kinds.count("session.status_idle") == 2, kinds
+    # The request the killed core left open is closed as failed by the new owner.
+    assert kinds.count("span.model_request_end") == kinds.count("span.model_request_start"), kinds
+    first_end = next(e for e in events if e.type == "span.model_request_end")
+    assert first_end.is_error is True, first_end
 
 
 async def test_open_streams_carry_on_through_another_core_when_theirs_dies(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sessiond.core import errors
+from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
 from sessiond.core.eventtypes import FIELD_BY_TYPE
 from sessiond.core.fanout import Broker
 from sessiond.core.services.common import decode_page, encode_page, page_size, ts_or_none
+from sessiond.core.sessionstate import Status, TurnMark
 from sessiond.core.store.store import Append, NewEvent, Store, UsageDelta
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -25,8 +27,6 @@ MAX_PAGE = 1000
 
 # Appends committed together at most (one transaction).
 MAX_GROUP = 256
-# Sessions whose history is kept decoded (least recently used go first).
-MAX_HISTORIES = 64
 
 
 @dataclass(eq=False)
@@ -41,13 +41,16 @@ class EventLog:
     commit. Appends of one session commit and publish in the order submitted.
     """
 
-    def __init__(self, store: Store, broker: Broker) -> None:
+    def __init__(
+        self, store: Store, broker: Broker, *, cache_bytes: int = DEFAULT_CACHE_BYTES
+    ) -> None:
         self.store = store
         self.broker = broker
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._histories: OrderedDict[str, list[event_pb2.SessionEvent]] = OrderedDict()
+        # Decoded histories, bounded by their estimated size in memory.
+        self._histories: ByteLRU[str, list[event_pb2.SessionEvent]] = ByteLRU(cache_bytes)
         # Hands previews to other replicas (set when several share the database).
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
 
@@ -57,9 +60,9 @@ class EventLog:
         new: Sequence[NewEvent],
         *,
         require_open: bool = False,
-        status: str | None = None,
+        status: Status | None = None,
         usage: UsageDelta | None = None,
-        turn: str | None = None,
+        turn: TurnMark | None = None,
         mark_processed: Sequence[str] = (),
         owner: str | None = None,
         workspace: str | None = None,
@@ -90,11 +93,30 @@ class EventLog:
         self,
         session_id: str,
         new: Sequence[NewEvent],
-        **changes: Any,
+        *,
+        require_open: bool = False,
+        status: Status | None = None,
+        usage: UsageDelta | None = None,
+        turn: TurnMark | None = None,
+        mark_processed: Sequence[str] = (),
+        owner: str | None = None,
+        workspace: str | None = None,
     ) -> list[event_pb2.SessionEvent]:
         """Commits and publishes. Once called it completes even if the caller is
-        cancelled, so an accepted event is never half-delivered."""
-        return await asyncio.shield(self.submit(session_id, new, **changes))
+        cancelled, so an accepted event is never half-delivered. With
+        ``workspace``, only a session of that workspace takes the events."""
+        future = self.submit(
+            session_id,
+            new,
+            require_open=require_open,
+            status=status,
+            usage=usage,
+            turn=turn,
+            mark_processed=mark_processed,
+            owner=owner,
+            workspace=workspace,
+        )
+        return await asyncio.shield(future)
 
     async def _write_forever(self) -> None:
         while True:
@@ -133,24 +155,31 @@ class EventLog:
     async def history(self, session_id: str) -> list[event_pb2.SessionEvent]:
         """Every event of a session in order, for rebuilding the model's context.
 
-        Recently used histories are kept: a call reads only the events after
-        the first one that was still unprocessed (the one field that changes
-        after an append), so a long session is not decoded again per request.
-        The list returned must not be changed.
+        Recently used histories are kept (up to the cache's byte budget,
+        estimated from the events' encoded size): a call reads only the events
+        after the first one that was still unprocessed (the one field that
+        changes after an append), so a long session is not decoded again per
+        request. The list returned must not be changed.
         """
-        cached = self._histories.pop(session_id, None)
+        cached = self._histories.pop(session_id)
         if cached is None:
             events = await self.store.conversation(session_id)
+            nbytes = decoded_size(events)
         else:
+            kept, nbytes = cached
             redo = next(
-                (i for i, e in enumerate(cached) if not e.HasField("processed_at")), len(cached)
+                (i for i, e in enumerate(kept) if not e.HasField("processed_at")), len(kept)
             )
-            after = cached[redo - 1].sequence if redo else 0
-            events = cached[:redo] + await self.store.events_after(session_id, after, 1 << 62)
-        self._histories[session_id] = events
-        while len(self._histories) > MAX_HISTORIES:
-            self._histories.popitem(last=False)
+            after = kept[redo - 1].sequence if redo else 0
+            fresh = await self.store.events_after(session_id, after, 1 << 62)
+            events = kept[:redo] + fresh
+            nbytes += decoded_size(fresh) - decoded_size(kept[redo:])
+        self._histories.put(session_id, events, nbytes)
         return events
+
+    def forget(self, session_id: str) -> None:
+        """Drops what is cached of a session (it was deleted)."""
+        self._histories.discard(session_id)
 
     def preview(
         self, session_id: str, event_type: str, item: event_pb2.StreamEventsResponse
