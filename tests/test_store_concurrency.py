@@ -11,8 +11,8 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
+from sessiond.core.eventlog import EventLog
 from sessiond.core.server import CoreServer
-from sessiond.core.services.events import EventLog
 from sessiond.core.store.store import LeaseLost, NewEvent, Store, UnsupportedDatabase
 from sessiond.core.timeutil import now_us, to_timestamp
 from sessiond.v1 import (
