@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="most events in one send (0: the default)",
         )
         p.add_argument(
+            "--running-sessions",
+            type=int,
+            default=int(_env("SESSIOND_RUNNING_SESSIONS", "0") or 0),
+            help="most sessions of one workspace running a turn at once (0: the default)",
+        )
+        p.add_argument(
             "--cache-mb",
             type=float,
             default=float(_env("SESSIOND_CACHE_MB", "16") or 16),
@@ -171,6 +177,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     limits = Limits(
         requests_per_minute=args.requests_per_minute or defaults.requests_per_minute,
         events_per_send=args.events_per_send or defaults.events_per_send,
+        running_sessions=args.running_sessions or defaults.running_sessions,
     )
     cert = _read_pem(args.grpc_tls_cert, "TLS certificate")
     key = _read_pem(args.grpc_tls_key, "TLS key")

@@ -133,7 +133,9 @@ class CoreServer:
         self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
-        self.sessions = SessionService(store, self.log, self.runtime)
+        self.sessions = SessionService(
+            store, self.log, self.runtime, running_limit=self.gate.limits.running_sessions
+        )
         self.streams = EventStreams(store, self.broker)
         self.servicers = Servicers(
             AgentServicer(self.agents),

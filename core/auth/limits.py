@@ -17,6 +17,7 @@ from sessiond.core.errors import RateLimited
 # Far above what the benchmarks need: limits are for runaway clients.
 DEFAULT_REQUESTS_PER_MINUTE: Final = 600_000
 DEFAULT_EVENTS_PER_SEND: Final = 10_000
+DEFAULT_RUNNING_SESSIONS: Final = 10_000
 # Workspaces whose buckets are kept; past it the idle ones (full buckets) go.
 MAX_TRACKED: Final = 10_000
 
@@ -25,6 +26,9 @@ MAX_TRACKED: Final = 10_000
 class Limits:
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE
     events_per_send: int = DEFAULT_EVENTS_PER_SEND
+    # Sessions of one workspace running a turn at once (counted in the
+    # database, so across replicas): a message that would start one more is 429.
+    running_sessions: int = DEFAULT_RUNNING_SESSIONS
 
 
 class RateLimiter:

@@ -14,6 +14,12 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 
+def _trailing(err: SessiondError) -> tuple[tuple[str, str], ...]:
+    """A limit's wait, as the `retry-after` the edge turns into its header."""
+    wait = getattr(err, "retry_after", None)
+    return () if wait is None else (("retry-after", str(wait)),)
+
+
 def unary(
     fn: Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[R]],
 ) -> Callable[..., Awaitable[R]]:
@@ -23,7 +29,7 @@ def unary(
             return await fn(self, request, context)
         except SessiondError as e:
             code, message = grpc_status(e)
-            await context.abort(code, message)
+            await context.abort(code, message, trailing_metadata=_trailing(e))
         except Exception:
             log.exception("%s failed", fn.__name__)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")

@@ -54,10 +54,13 @@ class Turns(Protocol):
 
 
 class SessionService:
-    def __init__(self, store: Store, log: EventLog, runtime: Turns) -> None:
+    def __init__(
+        self, store: Store, log: EventLog, runtime: Turns, *, running_limit: int = 10_000
+    ) -> None:
         self._store = store
         self._log = log
         self._runtime = runtime
+        self._running_limit = running_limit
 
     async def create(
         self, req: session_pb2.CreateSessionRequest, *, ws: str
@@ -223,6 +226,8 @@ class SessionService:
             for e in new
             if e.type in ("user.tool_confirmation", "user.custom_tool_result")
         ]
+        if any(e.type == "user.message" for e in new):
+            await self._check_running_limit(req.session_id, ws)
         if answers:
             # Answers are checked against the history: only a session of the
             # caller's workspace has one to check against.
@@ -232,6 +237,23 @@ class SessionService:
         stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
         self._runtime.notify(req.session_id, stored)
         return stored
+
+    async def _check_running_limit(self, session_id: str, ws: str) -> None:
+        """A message that would start a turn past the workspace's limit of
+        running sessions is refused (one to a running session only queues)."""
+        if await self._store.count_running(ws=ws) < self._running_limit:
+            return
+        session = await self._store.get_session(session_id, ws=ws)
+        if session.status in (
+            session_pb2.SESSION_STATUS_RUNNING,
+            session_pb2.SESSION_STATUS_RESCHEDULING,
+        ):
+            return
+        raise errors.RateLimited(
+            f"This workspace already runs {self._running_limit} sessions at once; "
+            "wait for one to go idle, then send again.",
+            retry_after=1,
+        )
 
     async def _check_answers(self, session_id: str, answers: list[event_pb2.SessionEvent]) -> None:
         """Each answer must name a tool use that waits for one, once."""

@@ -284,6 +284,14 @@ class SessionStore(StoreBase):
 
         await self._tx(work, write=True)
 
+    async def count_running(self, *, ws: str) -> int:
+        """Sessions of ``ws`` that are running a turn (or about to again)."""
+        s = t.sessions
+        query = select(func.count()).where(
+            s.c.workspace == ws, s.c.status.in_(("running", "rescheduling"))
+        )
+        return int(await self._tx(lambda conn: conn.execute(query).scalar_one(), write=False))
+
     async def list_sessions(
         self,
         limit: int,

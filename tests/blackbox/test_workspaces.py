@@ -332,3 +332,46 @@ async def test_grpc_hides_the_other_workspace(server: Server, tenant: Tenant) ->
             session_pb2.GetSessionRequest(session_id=t.session_id), metadata=own
         )
         assert got.session.id == t.session_id
+
+
+async def test_running_sessions_are_limited_per_workspace(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    tmp = tmp_path_factory.mktemp("running")
+    srv = await start_server(
+        tmp / "data",
+        api_key=None,
+        log_dir=tmp,
+        env={"SESSIOND_API_KEYS": KEYS, "SESSIOND_RUNNING_SESSIONS": "1"},
+    )
+    a, b = srv.client(api_key=KEY_A), srv.client(api_key=KEY_B)
+    try:
+        ids = []
+        for c in (a, a, b):
+            agent = await c.beta.agents.create(name="r", model="claude-sonnet-4-5")
+            env = await c.beta.environments.create(name="r")
+            ids.append((await c.beta.sessions.create(agent=agent.id, environment_id=env.id)).id)
+        first, second, other = ids
+        stream = await a.beta.sessions.events.stream(first)
+        await a.beta.sessions.events.send(first, events=[user_message("/sleep 30")])
+        async for ev in stream:
+            if ev.type == "session.status_running":
+                break
+        # A second session of the same workspace may not start a turn ...
+        with pytest.raises(anthropic.RateLimitError) as caught:
+            await a.beta.sessions.events.send(second, events=[user_message("hi")])
+        assert caught.value.response.headers.get("retry-after") == "1"
+        # ... a message to the running one only queues, and another workspace is apart.
+        await a.beta.sessions.events.send(first, events=[user_message("queued")])
+        await b.beta.sessions.events.send(other, events=[user_message("hi")])
+        await a.beta.sessions.events.send(first, events=[{"type": "user.interrupt"}])
+        async for ev in stream:
+            if ev.type == "session.status_idle" and ev.stop_reason.type == "end_turn":
+                break
+        await stream.close()
+        await _idle(a, first)
+        await a.beta.sessions.events.send(second, events=[user_message("now")])
+    finally:
+        await a.close()
+        await b.close()
+        await terminate(srv.proc, srv._drain, srv.describe, "sessiond serve")
