@@ -18,3 +18,19 @@ if [ ! -f "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+
+# The tool sandbox (CONTRACT.md §2): bubblewrap, and slirp4netns for the user-mode
+# network of `unrestricted` environments, from Debian's packages where missing.
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v slirp4netns >/dev/null 2>&1 || need+=(slirp4netns)
+if [ "${#need[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
+    $sudo apt-get update -qq >/dev/null 2>&1 || true
+    $sudo apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
+      echo "setup.sh: could not install ${need[*]}; built-in tools will report that no sandbox can run" >&2
+  fi
+fi

@@ -1,0 +1,58 @@
+"""File modes of the data dir: the server's own, with one exception.
+
+The data dir and its database and key files are the server's alone (0700 /
+0600). bubblewrap, running as the sandbox uid, resolves the paths it binds
+(a session's workspace, its run dir), so the sandbox uid alone is granted
+search (``x``, never read) on the directories above them, with a POSIX ACL
+entry set through the ``system.posix_acl_access`` xattr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import struct
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_ACL_VERSION = 2
+_USER_OBJ, _USER, _GROUP_OBJ, _MASK, _OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
+_UNDEFINED = 0xFFFFFFFF
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """Makes the data dir 0700 and its database and key files 0600."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    for pattern in ("*.db", "*.db-wal", "*.db-shm", "*.db-journal", "api_key*", "*.key"):
+        for f in data_dir.glob(pattern):
+            with contextlib.suppress(OSError):
+                os.chmod(f, 0o600)
+
+
+def _acl(uid: int) -> bytes:
+    def entry(tag: int, perm: int, ident: int = _UNDEFINED) -> bytes:
+        return struct.pack("<HHI", tag, perm, ident)
+
+    return struct.pack("<I", _ACL_VERSION) + b"".join(
+        [
+            entry(_USER_OBJ, 7),
+            entry(_USER, 1, uid),
+            entry(_GROUP_OBJ, 0),
+            entry(_MASK, 1),
+            entry(_OTHER, 0),
+        ]
+    )
+
+
+def grant_search(path: Path, uid: int) -> None:
+    """``path`` becomes 0700 plus search (x) for ``uid`` only; 0711 where the
+    file system has no ACLs (logged)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.setxattr(path, "system.posix_acl_access", _acl(uid))
+    except OSError as e:
+        log.warning("no ACLs on %s (%s); making it 0711 so the sandbox can reach it", path, e)
+        os.chmod(path, 0o711)
