@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("auto", "anthropic", "offline"),
             default=_env("SESSIOND_MODEL_BACKEND", "auto"),
         )
+        p.add_argument(
+            "--sandbox",
+            choices=("auto", "bwrap", "none"),
+            default=_env("SESSIOND_SANDBOX", "auto"),
+            help="how built-in tools are isolated (limits: SESSIOND_SANDBOX_* variables)",
+        )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
@@ -133,7 +139,15 @@ async def _wait_for_signal() -> None:
 async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
     from sessiond.core.runtime.runtime import LeasePolicy
     from sessiond.core.runtime.turn import RetryPolicy
+    from sessiond.core.sandbox.fsperm import secure_data_dir
+    from sessiond.core.sandbox.manager import Sandboxes
+    from sessiond.core.sandbox.settings import SandboxSettings
     from sessiond.core.server import CoreServer
+
+    # What the server writes (database, keys, workspaces) is its own: 0700 / 0600.
+    os.umask(0o077)
+    secure_data_dir(data_dir)
+    sandboxes = await Sandboxes.open(SandboxSettings.from_env(args.sandbox), data_dir)
 
     model = make_model(args.model_backend)
     retry = RetryPolicy(
@@ -147,7 +161,9 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         model,  # type: ignore[arg-type]
         retry=retry,
         lease=lease,
+        sandboxes=sandboxes,
     )
+    secure_data_dir(data_dir, files_only=True)
     port = await core.start(args.grpc)
     host, _ = split_address(args.grpc)
     return core, f"{host}:{port}"

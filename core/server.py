@@ -29,13 +29,16 @@ from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
 from sessiond.v1 import (
     agent_pb2_grpc,
+    environment_pb2,
     environment_pb2_grpc,
     event_pb2_grpc,
+    session_pb2,
     session_pb2_grpc,
 )
 
 if TYPE_CHECKING:
     from sessiond.core.listener import Listener
+    from sessiond.core.sandbox.manager import Sandboxes
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +64,16 @@ class CoreServer:
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
         db_url: str = "",
+        sandboxes: Sandboxes | None = None,
     ) -> None:
         self.store = store
         # This replica's name in turn leases; the pid lets an operator find it.
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
         self.log = EventLog(store, self.broker)
-        self.workspaces = Workspaces(data_dir / "workspaces")
+        self.workspaces = Workspaces(
+            data_dir / "workspaces", sandboxes=sandboxes, lookup=self._session_and_environment
+        )
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -98,6 +104,12 @@ class CoreServer:
         self.server: grpc.aio.Server | None = None
         self.port = 0
 
+    async def _session_and_environment(
+        self, session_id: str
+    ) -> tuple[session_pb2.Session, environment_pb2.Environment]:
+        session = await self.store.get_session(session_id)
+        return session, await self.store.get_environment(session.environment_id)
+
     @classmethod
     async def open(
         cls,
@@ -108,6 +120,7 @@ class CoreServer:
         sleep: Sleep = asyncio.sleep,
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
+        sandboxes: Sandboxes | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -118,6 +131,7 @@ class CoreServer:
             retry=retry,
             lease=lease,
             db_url=db_url,
+            sandboxes=sandboxes,
         )
 
     async def start(self, address: str) -> int:

@@ -261,7 +261,8 @@ class SessionSandbox:
 
 
 def find_bwrap() -> str | None:
-    return shutil.which("bwrap")
+    # SESSIOND_SANDBOX_BWRAP names another binary (tests use it to make none available).
+    return shutil.which(os.environ.get("SESSIOND_SANDBOX_BWRAP") or "bwrap")
 
 
 KillHook = Callable[[], None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 import struct
 from pathlib import Path
 
@@ -22,37 +23,57 @@ _USER_OBJ, _USER, _GROUP_OBJ, _MASK, _OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
 _UNDEFINED = 0xFFFFFFFF
 
 
-def secure_data_dir(data_dir: Path) -> None:
-    """Makes the data dir 0700 and its database and key files 0600."""
+def secure_data_dir(data_dir: Path, *, files_only: bool = False) -> None:
+    """Makes the data dir 0700 and its database and key files 0600.
+
+    ``files_only`` leaves the directory (and the ACL entry the sandbox needs) as is.
+    """
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(data_dir, 0o700)
+    if not files_only:
+        os.chmod(data_dir, 0o700)
     for pattern in ("*.db", "*.db-wal", "*.db-shm", "*.db-journal", "api_key*", "*.key"):
         for f in data_dir.glob(pattern):
             with contextlib.suppress(OSError):
                 os.chmod(f, 0o600)
 
 
-def _acl(uid: int) -> bytes:
+def _acl(uid: int, mode: int) -> bytes:
+    """The ACL of ``mode`` (unchanged for everyone) plus search for ``uid``."""
+
     def entry(tag: int, perm: int, ident: int = _UNDEFINED) -> bytes:
         return struct.pack("<HHI", tag, perm, ident)
 
+    group = (mode >> 3) & 7
     return struct.pack("<I", _ACL_VERSION) + b"".join(
         [
-            entry(_USER_OBJ, 7),
+            entry(_USER_OBJ, (mode >> 6) & 7),
             entry(_USER, 1, uid),
-            entry(_GROUP_OBJ, 0),
-            entry(_MASK, 1),
-            entry(_OTHER, 0),
+            entry(_GROUP_OBJ, group),
+            entry(_MASK, group | 1),
+            entry(_OTHER, mode & 7),
         ]
     )
 
 
-def grant_search(path: Path, uid: int) -> None:
-    """``path`` becomes 0700 plus search (x) for ``uid`` only; 0711 where the
-    file system has no ACLs (logged)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+def _add_search(path: Path, uid: int) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
     try:
-        os.setxattr(path, "system.posix_acl_access", _acl(uid))
+        os.setxattr(path, "system.posix_acl_access", _acl(uid, mode))
     except OSError as e:
-        log.warning("no ACLs on %s (%s); making it 0711 so the sandbox can reach it", path, e)
-        os.chmod(path, 0o711)
+        log.warning("no ACLs on %s (%s); adding o+x so the sandbox can reach it", path, e)
+        os.chmod(path, mode | 0o001)
+
+
+def grant_search(path: Path, uid: int) -> None:
+    """``path`` (0700) and every ancestor the sandbox uid cannot search get
+    search (x) for ``uid`` only, as an ACL entry; o+x where the file system
+    has no ACLs (logged)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = path.resolve()
+    for anc in reversed(path.parents):
+        st = anc.stat()
+        if st.st_mode & 0o001 or st.st_uid == uid:
+            continue
+        log.info("granting the sandbox user search (x) on %s", anc)
+        _add_search(anc, uid)
+    _add_search(path, uid)
