@@ -1,3 +1,4 @@
+# ruff: noqa: ASYNC240, ASYNC110
 """Escape attempts from one session's built-in tools, through a real `sessiond serve`
 and the SDK (issue 10). Every attempt must fail.
 
@@ -110,7 +111,8 @@ async def test_other_sessions_data_dir_and_system_are_out_of_reach(
             out, _ = await bash(
                 b,
                 f"cat {data}/workspaces/{a.id}/secret-a.txt; ls {data}; "
-                f"head -c 16 {data}/sessiond.db; grep -rs A-ONLY /workspace /tmp /mnt /run /home /root | head; "
+                f"head -c 16 {data}/sessiond.db; "
+                "grep -rs A-ONLY /workspace /tmp /mnt /run /home /root | head; "
                 "touch /etc/pwned /usr/bin/pwned /usr/lib/pwned; "
                 f"touch {Path(__file__).resolve()}; echo done",
             )
@@ -286,7 +288,7 @@ def http_server(body: bytes) -> Iterator[int]:
 
 def fetch(url: str) -> str:
     return (
-        "python3 -c \"import urllib.request as u, sys\n"
+        'python3 -c "import urllib.request as u, sys\n'
         "try: print('BODY', u.urlopen(sys.argv[1], timeout=5).read().decode())\n"
         "except Exception as e: print('FAILED', e)\" " + url
     )
