@@ -94,17 +94,26 @@ class Workspaces:
             return Toolbox(Workspace(path), unavailable=unavailable)
         await asyncio.to_thread(sb.own, path)
         policy = NetPolicy()
+        env = None
         if self._lookup is not None:
             try:
-                policy = net_policy(*await self._lookup(session_id))
+                session, env = await self._lookup(session_id)
+                policy = net_policy(session, env)
             except Exception:
                 log.exception("cannot read the environment of session %s; no network", session_id)
         assert sb.host is not None
         owner = (sb.host.uid, sb.host.gid) if sb.host.root else None
         from sessiond.core.sandbox.bwrap import WORKDIR
+        from sessiond.core.sandbox.packages import PackageError
 
         ws = Workspace(path, alias=WORKDIR, owner=owner)
-        return Toolbox(ws, sandbox=sb.session(session_id, path, policy))
+        box = sb.session(session_id, path, policy)
+        try:
+            if env is not None and box is not None and sb.packages is not None:
+                box.packages = await sb.packages.layer(env, policy)
+        except PackageError as e:
+            return Toolbox(ws, unavailable=str(e))
+        return Toolbox(ws, sandbox=box)
 
     async def close(self, session_id: str | None) -> None:
         """Closes one deleted session's toolbox and removes its workspace, or

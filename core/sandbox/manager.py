@@ -12,6 +12,7 @@ from sessiond.core.sandbox import seccomp
 from sessiond.core.sandbox.bwrap import FORWARD_SOURCE, Host, SessionSandbox, find_bwrap
 from sessiond.core.sandbox.cgroup import CgroupParent
 from sessiond.core.sandbox.fsperm import grant_search
+from sessiond.core.sandbox.packages import PackageLayers
 from sessiond.core.sandbox.settings import NetPolicy, SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ class Sandboxes:
         self.run_root = run_root
         self.host = host
         self.unavailable = unavailable
+        self.packages: PackageLayers | None = None
+        if host is not None:
+            self.packages = PackageLayers(host, run_root.parent / "packages", run_root)
 
     @property
     def enabled(self) -> bool:
@@ -92,7 +96,7 @@ async def _probe(
     cgroups = await asyncio.to_thread(CgroupParent.find)
     host = Host(settings, bwrap, cgroups, seccomp.program())
     if host.root:
-        for d in (data_dir, data_dir / "workspaces", run_root):
+        for d in (data_dir, data_dir / "workspaces", data_dir / "packages", run_root):
             await asyncio.to_thread(grant_search, d, host.uid)
     await asyncio.to_thread(run_root.mkdir, mode=0o700, parents=True, exist_ok=True)
     # The forwarder script, where the sandbox uid can read it.

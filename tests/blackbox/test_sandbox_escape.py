@@ -15,6 +15,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import zipfile
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -360,3 +361,99 @@ async def test_without_a_sandbox_tools_fail_with_the_cause_and_the_fix(tmp_path:
         assert "bubblewrap" in out and "--sandbox none" in out, out
     finally:
         assert await srv.stop() == 0
+
+
+# --------------------------------------------------------------------------- packages
+
+
+def tiny_wheel(directory: Path) -> str:
+    """A pure-Python wheel made by hand (no registry): tinypkg 1.0."""
+    name = "tinypkg-1.0-py3-none-any.whl"
+    files = {
+        "tinypkg/__init__.py": "GREETING = 'hello from tinypkg'\n",
+        "tinypkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n",
+        "tinypkg-1.0.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = "".join(f"{p},,\n" for p in files) + "tinypkg-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(directory / name, "w") as z:
+        for p, text in files.items():
+            z.writestr(p, text)
+        z.writestr("tinypkg-1.0.dist-info/RECORD", record)
+    return name
+
+
+class _Files(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        path = self.server.root / self.path.lstrip("/")  # type: ignore[attr-defined]
+        if not path.is_file():
+            self.send_error(404)
+            return
+        body = path.read_bytes()
+        self.server.hits += 1  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+async def test_pip_packages_install_once_per_environment_and_mount_read_only(
+    client: AsyncAnthropic, tmp_path: Path, sandboxed: Server
+) -> None:
+    wheel = tiny_wheel(tmp_path)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    srv.root = tmp_path  # type: ignore[attr-defined]
+    srv.hits = 0  # type: ignore[attr-defined]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    try:
+        net = {
+            "type": "limited",
+            "allowed_hosts": [f"127.0.0.1:{port}"],
+            "allow_package_managers": False,
+            "allow_mcp_servers": False,
+        }
+        env = await client.beta.environments.create(
+            name="with-packages",
+            config={
+                "type": "cloud",
+                "networking": net,
+                "packages": {"pip": [f"tinypkg @ http://127.0.0.1:{port}/{wheel}"]},
+            },
+        )
+        for _ in range(2):
+            async with open_session(client, env.id, [TOOLSET]) as s:
+                out, is_error = await bash(
+                    s,
+                    "python3 -c 'import tinypkg; print(tinypkg.GREETING)'; "
+                    "touch /opt/sessiond/packages/pip/x 2>&1 || echo read-only",
+                )
+            assert not is_error and "hello from tinypkg" in out and "read-only" in out, out
+        assert srv.hits == 1  # type: ignore[attr-defined]
+        # apt cannot run unprivileged: the session's tools say so.
+        apt_env = await client.beta.environments.create(
+            name="with-apt",
+            config={"type": "cloud", "networking": net, "packages": {"apt": ["cowsay"]}},
+        )
+        async with open_session(client, apt_env.id, [TOOLSET]) as s:
+            out, is_error = await bash(s, "echo hi")
+        assert is_error and "apt" in out, out
+        # No registry reachable under limited networking without allow_package_managers.
+        closed = await client.beta.environments.create(
+            name="no-registry",
+            config={
+                "type": "cloud",
+                "networking": {**net, "allowed_hosts": []},
+                "packages": {"pip": ["tinypkg"]},
+            },
+        )
+        async with open_session(client, closed.id, [TOOLSET]) as s:
+            out, is_error = await bash(s, "echo hi")
+        assert is_error and "allow_package_managers" in out, out
+    finally:
+        srv.shutdown()
+        srv.server_close()
