@@ -19,11 +19,12 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# The tool sandbox (CONTRACT.md §2): bubblewrap, and slirp4netns for the user-mode
-# network of `unrestricted` environments, from Debian's packages where missing.
+# The tool sandbox (CONTRACT.md §2): bubblewrap, and the system python's pip that
+# installs environments' pip packages inside it, from Debian's packages where missing.
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
-command -v slirp4netns >/dev/null 2>&1 || need+=(slirp4netns)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+/usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 if [ "${#need[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   sudo=""
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi

@@ -55,7 +55,21 @@ def _acl(uid: int, mode: int) -> bytes:
     )
 
 
+def _has_search(path: Path, uid: int) -> bool:
+    """Whether ``path``'s ACL already gives ``uid`` search, with a mask that lets it."""
+    try:
+        acl = os.getxattr(path, "system.posix_acl_access")
+    except OSError:
+        return False
+    entries = [struct.unpack_from("<HHI", acl, off) for off in range(4, len(acl) - 7, 8)]
+    user = any(t == _USER and i == uid and p & 1 for t, p, i in entries)
+    mask = all(p & 1 for t, p, _ in entries if t == _MASK)
+    return user and mask
+
+
 def _add_search(path: Path, uid: int) -> None:
+    if _has_search(path, uid):
+        return
     mode = stat.S_IMODE(path.stat().st_mode)
     try:
         os.setxattr(path, "system.posix_acl_access", _acl(uid, mode))

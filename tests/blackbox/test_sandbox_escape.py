@@ -25,7 +25,7 @@ import pytest
 from anthropic import AsyncAnthropic
 
 from .conftest import KEY
-from .helpers import Server, start_server
+from .helpers import Server, interrupt, start_server
 from .test_runtime import TOOLSET, of_type, open_session, text_of, tool_line
 
 SECRET = "sk-ant-escape-suite-marker-0123456789"
@@ -457,3 +457,41 @@ async def test_pip_packages_install_once_per_environment_and_mount_read_only(
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# --------------------------------------------------------------------------- interrupt, shutdown
+
+
+async def until_present(marker: str, within: float = 20.0) -> list[int]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not (found := host_pids_with(marker)) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    return found
+
+
+async def test_interrupt_kills_everything_the_call_started(
+    client: AsyncAnthropic, env_none: str
+) -> None:
+    async with open_session(client, env_none, [TOOLSET]) as s:
+        await s.say(tool_line("bash", {"command": "setsid sleep 4242.4 & sleep 120"}))
+        await s.reader.wait_type("agent.tool_use", within=TURN)
+        assert await until_present("4242.4")
+        await s.send(interrupt())
+        await s.turn(within=TURN)
+        assert await until_gone("4242.4") == []
+
+
+async def test_server_shutdown_leaves_no_process_behind() -> None:
+    base = Path(tempfile.mkdtemp(prefix="sessiond-shutdown-"))
+    srv = await start_server(base / "data", api_key=KEY, log_dir=base, env=LIMITS)
+    try:
+        async with srv.client() as c:
+            env_id = (await c.beta.environments.create(name="x")).id
+            async with open_session(c, env_id, [TOOLSET]) as s:
+                await bash(s, "setsid nohup sleep 4242.5 >/dev/null 2>&1 &")
+        assert host_pids_with("4242.5")
+    finally:
+        assert await srv.stop() == 0
+        shutil.rmtree(base, ignore_errors=True)
+    assert await until_gone("4242.5") == []
