@@ -124,7 +124,10 @@ class Workspaces:
             if box is not None:
                 with contextlib.suppress(Exception):
                     await box.close()
-        if session_id is not None:
+        if session_id is None:
+            if self._sandboxes is not None:
+                await self._sandboxes.close()
+        else:
             path = self._root / session_id
             await asyncio.to_thread(shutil.rmtree, path, True)
             if self._sandboxes is not None:

@@ -40,7 +40,10 @@ class CgroupParent:
         self.v2 = v2
 
     @classmethod
-    def find(cls, name: str = "sessiond") -> CgroupParent | None:
+    def find(cls, name: str | None = None) -> CgroupParent | None:
+        """This server's parent group, ``sessiond-<pid>`` beside the server's own
+        group; groups left by servers that died are emptied and removed first."""
+        name = name or f"sessiond-{os.getpid()}"
         own = _own_paths()
         unified = ROOT / "cgroup.controllers"
         try:
@@ -63,6 +66,7 @@ class CgroupParent:
     @classmethod
     def _make(cls, dirs: dict[str, Path], v2: bool) -> CgroupParent | None:
         for d in dirs.values():
+            _sweep_dead(d.parent)
             d.mkdir(exist_ok=True)
             if not os.access(d / "cgroup.procs", os.W_OK):
                 return None
@@ -71,6 +75,12 @@ class CgroupParent:
             with contextlib.suppress(OSError):
                 (dirs[""] / "cgroup.subtree_control").write_text("+memory +pids")
         return cls(dirs, v2)
+
+    def remove(self) -> None:
+        """Removes this server's (empty) parent groups."""
+        for d in self.dirs.values():
+            with contextlib.suppress(OSError):
+                d.rmdir()
 
     def child(self, name: str, memory_bytes: int, pids: int) -> Cgroup:
         dirs = {k: d / name for k, d in self.dirs.items()}
@@ -137,3 +147,16 @@ class Cgroup:
                     break
                 except OSError:
                     time.sleep(0.02)  # killed processes are still being reaped
+
+
+def _sweep_dead(parent: Path) -> None:
+    """Kills and removes ``sessiond-<pid>`` groups whose server is gone."""
+    with contextlib.suppress(OSError):
+        for d in parent.glob("sessiond-*"):
+            pid = d.name.removeprefix("sessiond-")
+            if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                continue
+            for child in [c for c in d.iterdir() if c.is_dir()]:
+                Cgroup({"": child}, v2=False).remove()
+            with contextlib.suppress(OSError):
+                d.rmdir()

@@ -72,6 +72,11 @@ class Sandboxes:
         )
         return cls(settings, run_root, host, None)
 
+    async def close(self) -> None:
+        """At shutdown, after every session's sandbox is closed."""
+        if self.host is not None and self.host.cgroups is not None:
+            await asyncio.to_thread(self.host.cgroups.remove)
+
     def session(self, name: str, workspace: Path, policy: NetPolicy) -> SessionSandbox | None:
         if self.host is None:
             return None
