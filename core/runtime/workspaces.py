@@ -71,13 +71,16 @@ class Workspaces:
         self._sandboxes = sandboxes
         self._lookup = lookup
         self._boxes: dict[str, Any] = {}
-        self._lock = asyncio.Lock()
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def toolbox(self, session_id: str) -> Any:
         box = self._boxes.get(session_id)
         if box is not None:
             return box
-        async with self._lock:
+        # One lock per session: making a toolbox may install packages, which must
+        # not hold up other sessions.
+        lock = self._locks.setdefault(session_id, asyncio.Lock())
+        async with lock:
             box = self._boxes.get(session_id)
             if box is None:
                 box = self._boxes[session_id] = await self._make(session_id)
@@ -121,6 +124,7 @@ class Workspaces:
         ids = list(self._boxes) if session_id is None else [session_id]
         for sid in ids:
             box = self._boxes.pop(sid, None)
+            self._locks.pop(sid, None)
             if box is not None:
                 with contextlib.suppress(Exception):
                     await box.close()
