@@ -100,7 +100,7 @@ class Cgroup:
 
     def create(self, memory_bytes: int, pids: int) -> None:
         for d in self.dirs.values():
-            d.mkdir(exist_ok=True)
+            d.mkdir(parents=True, exist_ok=True)
         if self.v2:
             d = self.dirs[""]
             (d / "memory.max").write_text(str(memory_bytes))
