@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=float(_env("SESSIOND_CACHE_MB", "16") or 16),
             help="byte budget (MiB) of each core cache: decoded histories, conversations",
         )
+        p.add_argument(
+            "--sandbox",
+            choices=("auto", "bwrap", "none"),
+            default=_env("SESSIOND_SANDBOX", "auto"),
+            help="how built-in tools are isolated (limits: SESSIOND_SANDBOX_* variables)",
+        )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
@@ -164,7 +170,15 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.core.auth.limits import Limits
     from sessiond.core.runtime.runtime import LeasePolicy
     from sessiond.core.runtime.turn import RetryPolicy
+    from sessiond.core.sandbox.fsperm import secure_data_dir
+    from sessiond.core.sandbox.manager import Sandboxes
+    from sessiond.core.sandbox.settings import SandboxSettings
     from sessiond.core.server import CoreServer
+
+    # What the server writes (database, keys, workspaces) is its own: 0700 / 0600.
+    os.umask(0o077)
+    secure_data_dir(data_dir)
+    sandboxes = await Sandboxes.open(SandboxSettings.from_env(args.sandbox), data_dir)
 
     model = make_model(args.model_backend)
     retry = RetryPolicy(
@@ -193,8 +207,10 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         limits=limits,
         tls=(cert, key) if cert is not None and key is not None else None,
         cache_bytes=int(args.cache_mb * 1024 * 1024),
+        sandboxes=sandboxes,
     )
     try:
+        secure_data_dir(data_dir, files_only=True)
         if not keys and args.command == "serve":
             await ensure_key(core.store, data_dir)
         elif not keys and not await has_active_keys(core.store):

@@ -37,14 +37,17 @@ from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
 from sessiond.v1 import (
     agent_pb2_grpc,
+    environment_pb2,
     environment_pb2_grpc,
     event_pb2,
     event_pb2_grpc,
+    session_pb2,
     session_pb2_grpc,
 )
 
 if TYPE_CHECKING:
     from sessiond.core.listener import Listener
+    from sessiond.core.sandbox.manager import Sandboxes
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,7 @@ class CoreServer:
         limits: Limits | None = None,
         tls: tuple[bytes, bytes] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        sandboxes: Sandboxes | None = None,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -104,7 +108,9 @@ class CoreServer:
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
         self.log = EventLog(store, self.broker, cache_bytes=cache_bytes)
-        self.workspaces = Workspaces(data_dir / "workspaces")
+        self.workspaces = Workspaces(
+            data_dir / "workspaces", sandboxes=sandboxes, lookup=self._session_and_environment
+        )
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -148,6 +154,12 @@ class CoreServer:
         self._serving = False
         self.port = 0
 
+    async def _session_and_environment(
+        self, session_id: str
+    ) -> tuple[session_pb2.Session, environment_pb2.Environment]:
+        session = await self.store.get_session(session_id, ws=None)
+        return session, await self.store.get_environment(session.environment_id, ws=None)
+
     @classmethod
     async def open(
         cls,
@@ -162,6 +174,7 @@ class CoreServer:
         limits: Limits | None = None,
         tls: tuple[bytes, bytes] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        sandboxes: Sandboxes | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -176,6 +189,7 @@ class CoreServer:
             limits=limits,
             tls=tls,
             cache_bytes=cache_bytes,
+            sandboxes=sandboxes,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:

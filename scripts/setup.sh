@@ -26,3 +26,20 @@ if [ "${1:-}" = "dev" ] && ! command -v openssl >/dev/null; then
     echo "setup: install the openssl command (the TLS tests need it)" >&2
   fi
 fi
+
+# The tool sandbox (CONTRACT.md §2): bubblewrap, and the system python's pip that
+# installs environments' pip packages inside it, from Debian's packages where missing.
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+/usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+if [ "${#need[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
+    $sudo apt-get update -qq >/dev/null 2>&1 || true
+    $sudo apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
+      echo "setup.sh: could not install ${need[*]}; built-in tools will report that no sandbox can run" >&2
+  fi
+fi

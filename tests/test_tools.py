@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -311,12 +312,7 @@ def test_workspace_resolve(ws: Workspace, tmp_path: Path) -> None:
     for bad in ("../x", "/etc/passwd", str(tmp_path), "a/../../x"):
         with pytest.raises(ToolInputError, match="outside the workspace"):
             ws.resolve(bad)
-    (ws.root / "link").symlink_to(tmp_path)
-    with pytest.raises(ToolInputError, match="outside the workspace"):
-        ws.resolve("link/anything")
-    (ws.root / "dangling").symlink_to(tmp_path / "nowhere")
-    with pytest.raises(ToolInputError, match="outside the workspace"):
-        ws.resolve("dangling")
+    # Paths map lexically; symlinks are refused when a file is opened (below).
 
 
 async def test_file_tools_refuse_escapes(box: Toolbox, ws: Workspace, tmp_path: Path) -> None:
@@ -324,13 +320,12 @@ async def test_file_tools_refuse_escapes(box: Toolbox, ws: Workspace, tmp_path: 
     outside.write_text("top secret\n")
     (ws.root / "link.txt").symlink_to(outside)
     (ws.root / "linkdir").symlink_to(tmp_path)
+    refused = re.compile("outside the workspace|do not follow symlinks")
     for path in ("../secret.txt", str(outside), "link.txt", "linkdir/secret.txt"):
-        assert "outside the workspace" in await _err(box, "read", {"file_path": path})
-        assert "outside the workspace" in await _err(
-            box, "write", {"file_path": path, "content": "pwned"}
-        )
-        assert "outside the workspace" in await _err(
-            box, "edit", {"file_path": path, "old_string": "top", "new_string": "x"}
+        assert refused.search(await _err(box, "read", {"file_path": path}))
+        assert refused.search(await _err(box, "write", {"file_path": path, "content": "pwned"}))
+        assert refused.search(
+            await _err(box, "edit", {"file_path": path, "old_string": "top", "new_string": "x"})
         )
     assert outside.read_text() == "top secret\n"
     assert "outside the workspace" in await _err(box, "glob", {"pattern": "*", "path": ".."})

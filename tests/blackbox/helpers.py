@@ -222,7 +222,12 @@ def free_ports(n: int) -> list[int]:
 
 
 def _child_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("SESSIOND_", "ANTHROPIC_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SESSIOND_", "ANTHROPIC_"))}
+    # The sandbox has its own suite (test_sandbox_escape.py, with a data dir outside
+    # pytest's base dir, which a concurrent pytest run re-chmods); the others test the
+    # API with tools unsandboxed.
+    env["SESSIOND_SANDBOX"] = "none"
+    return env
 
 
 @dataclass

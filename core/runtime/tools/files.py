@@ -1,18 +1,21 @@
 """The file tools: read, write, edit, glob, grep.
 
 These are plain blocking functions; :class:`core.runtime.tools.Toolbox` runs
-them in a worker thread.
+them in its bounded worker pool. Every open is race-free (see :mod:`safeio`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import posixpath
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from sessiond.core.runtime.tools.errors import ToolError, ToolInputError
+from sessiond.core.runtime.tools.safeio import Root, explain, openat2
 from sessiond.core.runtime.tools.workspace import Workspace
 
 MAX_LINE_CHARS = 2000
@@ -42,24 +45,7 @@ def _strip_eol(raw: bytes) -> bytes:
     return raw
 
 
-def _existing_file(ws: Workspace, file_path: str) -> Path:
-    path = ws.resolve(file_path)
-    shown = ws.display(path)
-    if not path.exists():
-        raise ToolError(f"file not found: {shown}")
-    if path.is_dir():
-        raise ToolError(f"{shown} is a directory, not a file (use glob or bash to list it)")
-    if not path.is_file():
-        raise ToolError(f"{shown} is not a regular file")
-    return path
-
-
-# -- read ---------------------------------------------------------------------------------
-
-
-def read(ws: Workspace, file_path: str, view_range: list[int] | None, max_chars: int) -> str:
-    path = _existing_file(ws, file_path)
-    shown = ws.display(path)
+def _view_range(view_range: list[int] | None) -> tuple[int, int]:
     start, end = 1, 0
     if view_range is not None:
         start, end = view_range
@@ -67,9 +53,19 @@ def read(ws: Workspace, file_path: str, view_range: list[int] | None, max_chars:
             raise ToolInputError(f"view_range start must be 1 or more, got {start}")
         if 0 < end < start:
             raise ToolInputError(f"view_range end ({end}) is before its start ({start})")
-    with path.open("rb") as f:
+    return start, end
+
+
+# -- read ---------------------------------------------------------------------------------
+
+
+def read(ws: Workspace, file_path: str, view_range: list[int] | None, max_chars: int) -> str:
+    rel = ws.relative(file_path)
+    shown = ws.display(rel)
+    start, end = _view_range(view_range)
+    with Root(ws.root) as root, os.fdopen(root.open_file(rel, os.O_RDONLY, shown), "rb") as f:
         if _is_binary(f.read(_SNIFF_BYTES)):
-            size = path.stat().st_size
+            size = os.fstat(f.fileno()).st_size
             raise ToolError(f"{shown} is a binary file ({size} bytes); it cannot be read as text")
         f.seek(0)
         out: list[str] = []
@@ -110,15 +106,47 @@ def read(ws: Workspace, file_path: str, view_range: list[int] | None, max_chars:
 # -- write / edit -------------------------------------------------------------------------
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    os.ftruncate(fd, 0)
+    view = memoryview(data)
+    offset = 0
+    while offset < len(view):
+        offset += os.pwrite(fd, view[offset:], offset)
+
+
 def write(ws: Workspace, file_path: str, content: str) -> str:
-    path = ws.resolve(file_path)
-    shown = ws.display(path)
-    if path.is_dir():
+    rel = ws.relative(file_path)
+    shown = ws.display(rel)
+    if not rel:
         raise ToolError(f"{shown} is a directory; cannot write a file there")
-    existed = path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    parent, _, name = rel.rpartition("/")
     data = content.encode("utf-8")
-    path.write_bytes(data)
+    with Root(ws.root) as root:
+        dir_fd = root.makedirs(parent, shown, ws.owner)
+        try:
+            existed = True
+            try:
+                fd = openat2(dir_fd, name, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except FileNotFoundError:
+                existed = False
+                fd = openat2(
+                    dir_fd, name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
+                )
+            except OSError as e:
+                if e.errno == errno.EISDIR:
+                    raise ToolError(f"{shown} is a directory; cannot write a file there") from None
+                raise explain(e, shown) from None
+        finally:
+            os.close(dir_fd)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ToolError(f"{shown} is not a regular file")
+            if not existed and ws.owner is not None:
+                os.fchown(fd, *ws.owner)
+            os.set_blocking(fd, True)
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
     verb = "Updated" if existed else "Created"
     return f"{verb} {shown} ({len(data)} bytes)"
 
@@ -128,24 +156,32 @@ def edit(ws: Workspace, file_path: str, old_string: str, new_string: str, replac
         raise ToolInputError("old_string must not be empty (use write to create a file)")
     if old_string == new_string:
         raise ToolInputError("old_string and new_string are identical; nothing to change")
-    path = _existing_file(ws, file_path)
-    shown = ws.display(path)
-    data = path.read_bytes()
-    if _is_binary(data[:_SNIFF_BYTES]):
-        raise ToolError(f"{shown} is a binary file; it cannot be edited as text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ToolError(f"{shown} is not valid UTF-8 text; it cannot be edited") from None
-    count = text.count(old_string)
-    if count == 0:
-        raise ToolError(f"old_string was not found in {shown}")
-    if count > 1 and not replace_all:
-        raise ToolError(
-            f"old_string occurs {count} times in {shown}; include more surrounding context "
-            "to make it unique, or set replace_all to true"
-        )
-    path.write_bytes(text.replace(old_string, new_string).encode("utf-8"))
+    rel = ws.relative(file_path)
+    shown = ws.display(rel)
+    with Root(ws.root) as root:
+        fd = root.open_file(rel, os.O_RDWR, shown)
+        try:
+            chunks = []
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+            if _is_binary(data[:_SNIFF_BYTES]):
+                raise ToolError(f"{shown} is a binary file; it cannot be edited as text")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ToolError(f"{shown} is not valid UTF-8 text; it cannot be edited") from None
+            count = text.count(old_string)
+            if count == 0:
+                raise ToolError(f"old_string was not found in {shown}")
+            if count > 1 and not replace_all:
+                raise ToolError(
+                    f"old_string occurs {count} times in {shown}; include more surrounding "
+                    "context to make it unique, or set replace_all to true"
+                )
+            _write_all(fd, text.replace(old_string, new_string).encode("utf-8"))
+        finally:
+            os.close(fd)
     plural = "occurrence" if count == 1 else "occurrences"
     return f"Edited {shown}: replaced {count} {plural}"
 
@@ -257,44 +293,56 @@ def _split_literal_prefix(pattern: str) -> tuple[str, str]:
     return prefix, "/".join(segs[n:])
 
 
+def _walk(root: Root, rel: str, shown: str) -> Iterator[tuple[str, list[str], list[str], int]]:
+    """``os.fwalk`` below ``rel`` (never through a symlink); paths relative to the root."""
+    top = root.open_dir(rel, shown)
+    try:
+        for dirpath, dirnames, filenames, dfd in os.fwalk(".", dir_fd=top):
+            here = posixpath.normpath(posixpath.join(rel, dirpath)) if rel else dirpath
+            here = "" if here == "." else here.removeprefix("./")
+            yield here, dirnames, filenames, dfd
+    finally:
+        os.close(top)
+
+
 def glob(ws: Workspace, pattern: str, path: str | None, max_chars: int) -> str:
     if not pattern.strip():
         raise ToolInputError("pattern must not be empty")
-    base = ws.resolve(path) if path else ws.root
-    if not base.is_dir():
-        raise ToolError(f"{ws.display(base)} is not a directory")
+    base = ws.relative(path) if path else ""
     prefix, rest = _split_literal_prefix(pattern)
     if prefix:
-        base = ws.resolve(prefix if Path(prefix).is_absolute() else str(base / prefix))
+        joined = prefix if prefix.startswith("/") else posixpath.join(base, prefix)
+        base = ws.relative(joined if joined else ".")
     if ".." in rest.split("/"):
         raise ToolInputError("pattern must not contain '..' after its first wildcard")
-    if not base.is_dir():
-        return f"No files match {pattern!r}"
     regex = compile_glob(rest)
     max_depth = None if "**" in rest else len([s for s in rest.split("/") if s])
     found: list[_Entry] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(base).as_posix()
-        depth = 0 if rel_dir == "." else rel_dir.count("/") + 1
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
-        if max_depth is not None and depth + 1 >= max_depth:
-            # Entries one level down are still matched below; no need to descend further.
-            subdirs = list(dirnames)
-            dirnames[:] = []
-        else:
-            subdirs = dirnames
-        for name, is_dir in [(d, True) for d in subdirs] + [(f, False) for f in filenames]:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if not regex.fullmatch(rel):
-                continue
-            full = here / name
-            try:
-                mtime = full.lstat().st_mtime
-            except OSError:
-                continue
-            shown = ws.display(full) + ("/" if is_dir else "")
-            found.append(_Entry(shown, mtime))
+    with Root(ws.root) as root:
+        kind = root.kind(base)
+        if kind != "dir":
+            if path and not prefix:
+                raise ToolError(f"{ws.display(base)} is not a directory")
+            return f"No files match {pattern!r}"
+        for here, dirnames, filenames, dfd in _walk(root, base, ws.display(base)):
+            rel_dir = here[len(base) :].lstrip("/") if base else here
+            depth = 0 if not rel_dir else rel_dir.count("/") + 1
+            dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+            if max_depth is not None and depth + 1 >= max_depth:
+                subdirs = list(dirnames)
+                dirnames[:] = []
+            else:
+                subdirs = dirnames
+            for name, is_dir in [(d, True) for d in subdirs] + [(f, False) for f in filenames]:
+                rel = name if not rel_dir else f"{rel_dir}/{name}"
+                if not regex.fullmatch(rel):
+                    continue
+                try:
+                    mtime = os.stat(name, dir_fd=dfd, follow_symlinks=False).st_mtime
+                except OSError:
+                    continue
+                full = f"{here}/{name}" if here else name
+                found.append(_Entry(full + ("/" if is_dir else ""), mtime))
     if not found:
         return f"No files match {pattern!r}"
     found.sort(key=lambda e: (-e.mtime, e.rel))
@@ -314,17 +362,20 @@ def glob(ws: Workspace, pattern: str, path: str | None, max_chars: int) -> str:
 # -- grep ---------------------------------------------------------------------------------
 
 
-def _grep_files(ws: Workspace, target: Path) -> Iterator[Path]:
-    if target.is_file():
-        yield target
+def _grep_files(root: Root, target: str, shown: str) -> Iterator[tuple[int, str, str]]:
+    """(dir fd, name, path relative to the root) of each file to search."""
+    if root.kind(target) == "file":
+        parent, _, name = target.rpartition("/")
+        dfd = root.open_dir(parent, shown)
+        try:
+            yield dfd, name, target
+        finally:
+            os.close(dfd)
         return
-    for dirpath, dirnames, filenames in os.walk(target):
+    for here, dirnames, filenames, dfd in _walk(root, target, shown):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
-            full = Path(dirpath) / name
-            if full.is_symlink() and not ws.contains(full):
-                continue
-            yield full
+            yield dfd, name, f"{here}/{name}" if here else name
 
 
 def grep(ws: Workspace, pattern: str, path: str | None, max_chars: int) -> str:
@@ -332,28 +383,33 @@ def grep(ws: Workspace, pattern: str, path: str | None, max_chars: int) -> str:
         regex = re.compile(pattern)
     except re.error as e:
         raise ToolInputError(f"invalid regular expression {pattern!r}: {e}") from None
-    target = ws.resolve(path) if path else ws.root
-    if not target.exists():
-        raise ToolError(f"path not found: {ws.display(target)}")
+    target = ws.relative(path) if path else ""
     lines: list[str] = []
     used = 0
     capped = False
-    for file in _grep_files(ws, target):
-        if capped:
-            break
-        try:
-            if not file.is_file() or file.stat().st_size > GREP_MAX_FILE_BYTES:
+    with Root(ws.root) as root:
+        if root.kind(target) == "missing":
+            raise ToolError(f"path not found: {ws.display(target)}")
+        for dfd, name, rel in _grep_files(root, target, ws.display(target)):
+            if capped:
+                break
+            try:
+                fd = openat2(dfd, name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
                 continue
-            with file.open("rb") as f:
+            with os.fdopen(fd, "rb") as f:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode) or st.st_size > GREP_MAX_FILE_BYTES:
+                    continue
+                os.set_blocking(fd, True)
                 if _is_binary(f.read(_SNIFF_BYTES)):
                     continue
                 f.seek(0)
-                shown = ws.display(file)
                 for lineno, raw in enumerate(f, 1):
                     line = _strip_eol(raw).decode("utf-8", errors="replace")
                     if not regex.search(line):
                         continue
-                    entry = f"{shown}:{lineno}:{_clip_line(line, GREP_MAX_LINE_CHARS)}"
+                    entry = f"{rel}:{lineno}:{_clip_line(line, GREP_MAX_LINE_CHARS)}"
                     if len(lines) >= GREP_MAX_MATCHES or (
                         lines and used + len(entry) + 1 > max_chars
                     ):
@@ -361,8 +417,6 @@ def grep(ws: Workspace, pattern: str, path: str | None, max_chars: int) -> str:
                         break
                     lines.append(entry)
                     used += len(entry) + 1
-        except OSError:
-            continue
     if not lines:
         return f"No matches for {pattern!r}"
     text = "\n".join(lines)

@@ -14,13 +14,16 @@ import os
 import secrets
 import shlex
 import signal
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 _READ_SIZE = 65536
 # Reaping tasks for shells killed where we could not await (cancellation).
 _reapers: set[asyncio.Task[None]] = set()
+
+
+Spawn = Callable[..., Awaitable[asyncio.subprocess.Process]]
 
 
 @dataclass
@@ -63,9 +66,19 @@ class _Capture:
 class Shell:
     """A bash process in ``cwd``; started lazily, restarted after it dies or is killed."""
 
-    def __init__(self, cwd: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        spawn: Spawn | None = None,
+        on_kill: Callable[[], None] | None = None,
+    ) -> None:
         self.cwd = cwd
         self.env = dict(env) if env is not None else None
+        # Starts the shell elsewhere (in a sandbox); ``on_kill`` ends what is left there.
+        self._spawn = spawn
+        self._on_kill = on_kill
         self._proc: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
 
@@ -74,6 +87,13 @@ class Shell:
         return self._proc.pid if self._proc is not None else None
 
     async def _start(self) -> asyncio.subprocess.Process:
+        if self._spawn is not None:
+            self._proc = await self._spawn(
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            return self._proc
         proc = await asyncio.create_subprocess_exec(
             "bash",
             "--noprofile",
@@ -94,6 +114,8 @@ class Shell:
         Returns the killed process so the caller can reap it.
         """
         proc, self._proc = self._proc, None
+        if self._on_kill is not None:
+            self._on_kill()
         if proc is None:
             return None
         # The group outlives its leader while background jobs remain, so signal it

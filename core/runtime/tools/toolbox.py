@@ -6,7 +6,8 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sessiond.core.runtime.tools import files
 from sessiond.core.runtime.tools.errors import ToolError, ToolInputError
@@ -15,7 +16,18 @@ from sessiond.core.runtime.tools.schemas import SCHEMAS, validate
 from sessiond.core.runtime.tools.shell import Shell, ShellResult
 from sessiond.core.runtime.tools.workspace import Workspace
 
+if TYPE_CHECKING:
+    from sessiond.core.sandbox.bwrap import SessionSandbox
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# File tools run here, never on the default executor: a bounded pool shared by
+# all sessions, at most FILE_CALLS_PER_SESSION threads of it per session.
+FILE_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="file-tools")
+FILE_CALLS_PER_SESSION = 2
+FILE_TIMEOUT_S = 30.0
 
 # The shell does not inherit the server's environment (which may hold API keys):
 # only these variables are passed through.
@@ -52,13 +64,27 @@ class Toolbox:
         default_timeout_ms: int = 120000,
         max_timeout_ms: int = 600000,
         shell_env: Mapping[str, str] | None = None,
+        sandbox: SessionSandbox | None = None,
+        unavailable: str | None = None,
     ) -> None:
         self.workspace = workspace
         self.max_output_chars = max_output_chars
         self.default_timeout_ms = default_timeout_ms
         self.max_timeout_ms = max_timeout_ms
+        self.sandbox = sandbox
+        # Set when no sandbox can run (``--sandbox auto``): every call fails with it.
+        self.unavailable = unavailable
+        self._file_slots = asyncio.Semaphore(FILE_CALLS_PER_SESSION)
         env = dict(shell_env) if shell_env is not None else default_shell_env()
-        self._shell = Shell(workspace.root, env)
+        if sandbox is not None:
+            command = ["/bin/bash", "--noprofile", "--norc"]
+
+            async def spawn(**kw: Any) -> asyncio.subprocess.Process:
+                return await sandbox.spawn(command, **kw)
+
+            self._shell = Shell(workspace.root, env, spawn=spawn, on_kill=sandbox.kill_now)
+        else:
+            self._shell = Shell(workspace.root, env)
         self._closed = False
         self._handlers: dict[str, Handler] = {
             "bash": self._bash,
@@ -82,6 +108,12 @@ class Toolbox:
             return ToolOutput(f"{name} is not configured on this server", True)
         if self._closed:
             return ToolOutput("the tools of this session have been shut down", True)
+        if self.unavailable is not None:
+            return ToolOutput(
+                f"{name} cannot run: built-in tools need a sandbox and none can run on this "
+                f"server: {self.unavailable}",
+                True,
+            )
         try:
             args = validate(name, input)
             return await self._handlers[name](args)
@@ -99,6 +131,27 @@ class Toolbox:
         """Kills the shell and every process it started."""
         self._closed = True
         await self._shell.close()
+        if self.sandbox is not None:
+            await self.sandbox.close()
+
+    async def _in_pool(self, fn: Callable[..., T], *args: Any) -> T:
+        """Runs a blocking file operation in the bounded pool, with a timeout.
+
+        The session's slot is held until the thread really ends, so a call
+        that timed out still counts against its session, never against others.
+        """
+        await self._file_slots.acquire()
+        loop = asyncio.get_running_loop()
+        try:
+            fut = loop.run_in_executor(FILE_POOL, fn, *args)
+        except BaseException:
+            self._file_slots.release()
+            raise
+        fut.add_done_callback(lambda _: self._file_slots.release())
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), FILE_TIMEOUT_S)
+        except TimeoutError:
+            raise ToolError(f"the file operation took longer than {FILE_TIMEOUT_S:g} s") from None
 
     # -- bash -----------------------------------------------------------------------------
 
@@ -145,7 +198,7 @@ class Toolbox:
     # -- file tools -------------------------------------------------------------------------
 
     async def _read(self, args: dict[str, Any]) -> ToolOutput:
-        text = await asyncio.to_thread(
+        text = await self._in_pool(
             files.read,
             self.workspace,
             args["file_path"],
@@ -155,13 +208,11 @@ class Toolbox:
         return ToolOutput(text)
 
     async def _write(self, args: dict[str, Any]) -> ToolOutput:
-        text = await asyncio.to_thread(
-            files.write, self.workspace, args["file_path"], args["content"]
-        )
+        text = await self._in_pool(files.write, self.workspace, args["file_path"], args["content"])
         return ToolOutput(text)
 
     async def _edit(self, args: dict[str, Any]) -> ToolOutput:
-        text = await asyncio.to_thread(
+        text = await self._in_pool(
             files.edit,
             self.workspace,
             args["file_path"],
@@ -172,13 +223,13 @@ class Toolbox:
         return ToolOutput(text)
 
     async def _glob(self, args: dict[str, Any]) -> ToolOutput:
-        text = await asyncio.to_thread(
+        text = await self._in_pool(
             files.glob, self.workspace, args["pattern"], args.get("path"), self.max_output_chars
         )
         return ToolOutput(text)
 
     async def _grep(self, args: dict[str, Any]) -> ToolOutput:
-        text = await asyncio.to_thread(
+        text = await self._in_pool(
             files.grep, self.workspace, args["pattern"], args.get("path"), self.max_output_chars
         )
         return ToolOutput(text)

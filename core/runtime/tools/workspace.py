@@ -2,48 +2,59 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from sessiond.core.runtime.tools.errors import ToolInputError
 
 
 class Workspace:
-    """A root directory; every path a file tool uses must resolve inside it."""
+    """A root directory; every path a file tool uses must lie inside it.
 
-    def __init__(self, root: Path) -> None:
+    Paths are mapped lexically here; symlinks are never followed when the
+    file is opened (see :mod:`safeio`). ``alias`` is where the sandboxed
+    shell sees the root (``/workspace``): absolute paths under it mean the
+    same files. ``owner`` (uid, gid) receives what the file tools create.
+    """
+
+    def __init__(
+        self, root: Path, *, alias: str | None = None, owner: tuple[int, int] | None = None
+    ) -> None:
         self.root: Path = Path(root).resolve()
+        self.alias = alias
+        self.owner = owner
 
-    def resolve(self, path: str) -> Path:
-        """Maps a tool's path argument to an absolute path inside the workspace.
-
-        Relative paths are taken relative to the root. Symlinks are resolved
-        (also dangling ones), so a link pointing outside is refused too.
-        """
+    def relative(self, path: str) -> str:
+        """The path relative to the root ("" for the root itself)."""
         if not isinstance(path, str) or not path:
             raise ToolInputError("path must be a non-empty string")
         if "\x00" in path:
             raise ToolInputError("path must not contain NUL characters")
-        given = Path(path)
-        candidate = given if given.is_absolute() else self.root / given
-        try:
-            resolved = candidate.resolve(strict=False)
-        except (OSError, RuntimeError) as e:
-            raise ToolInputError(f"path {path!r} cannot be resolved: {e}") from None
-        if not resolved.is_relative_to(self.root):
+        norm = posixpath.normpath(path)
+        if norm.startswith("/"):
+            for base in filter(None, (self.alias, str(self.root))):
+                if norm == base:
+                    return ""
+                if norm.startswith(base.rstrip("/") + "/"):
+                    return norm[len(base.rstrip("/")) + 1 :]
             raise ToolInputError(f"path {path!r} is outside the workspace")
-        return resolved
+        if norm == ".":
+            return ""
+        if norm == ".." or norm.startswith("../"):
+            raise ToolInputError(f"path {path!r} is outside the workspace")
+        return norm
 
-    def display(self, path: Path) -> str:
+    def resolve(self, path: str) -> Path:
+        """The absolute host path for a tool's path argument (lexically)."""
+        rel = self.relative(path)
+        return self.root / rel if rel else self.root
+
+    def display(self, path: Path | str) -> str:
         """The path as shown to the model: relative to the root."""
+        if isinstance(path, str):
+            return path or "."
         try:
             rel = path.relative_to(self.root)
         except ValueError:
             return str(path)
         return rel.as_posix()
-
-    def contains(self, path: Path) -> bool:
-        """Whether ``path`` (symlinks resolved) lies inside the workspace."""
-        try:
-            return path.resolve(strict=False).is_relative_to(self.root)
-        except (OSError, RuntimeError):
-            return False
