@@ -28,6 +28,9 @@ WAIT = 10.0
 FILES = (agent_pb2, environment_pb2, session_pb2, event_pb2)
 Options = descriptor_pb2.MethodOptions
 
+KEY = "sk-seam-test-0123456789"
+KEY_METADATA = (("x-api-key", KEY),)
+
 
 def proto_methods() -> list[tuple[str, int, bool]]:
     """(path, idempotency level, level stated) of every RPC of every service."""
@@ -173,7 +176,9 @@ async def test_side_effecting_rpc_goes_on_when_a_core_cannot_be_reached(
 
 @pytest.fixture
 async def core_server(tmp_path: Path) -> AsyncIterator[CoreServer]:
-    server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "default"}
+    )
     await server.start("127.0.0.1:0")
     try:
         yield server
@@ -182,7 +187,7 @@ async def core_server(tmp_path: Path) -> AsyncIterator[CoreServer]:
 
 
 async def test_grpc_stream_is_attached_once_opened(core_server: CoreServer) -> None:
-    core = CoreClient(GrpcTransport(f"127.0.0.1:{core_server.port}"))
+    core = CoreClient(GrpcTransport(f"127.0.0.1:{core_server.port}"), KEY_METADATA)
     try:
         agent = (
             await core.agents.create_agent(
