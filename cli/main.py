@@ -1,18 +1,27 @@
-"""The `sessiond` command: serve, core, edge (CONTRACT.md §2)."""
+"""sessiond: a self-hosted server for agent sessions (the Sessions/Events API of
+Claude Managed Agents, over HTTP for the SDKs and over gRPC for services).
+
+Every flag can also be set by the environment variable named in its help.
+See README.md for a quickstart."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import errno
 import gc
+import importlib.metadata
 import logging
 import os
 import secrets
 import signal
-import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from sessiond.cli.datalock import DataDirBusy, DataDirLock
+from sessiond.cli.observability import setup_logging, setup_tracing
+from sessiond.cli.tail import add_tail_command, run_tail
 
 log = logging.getLogger("sessiond")
 
@@ -26,49 +35,136 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value else default
 
 
+def _help(text: str, default: str, env: str) -> str:
+    return f"{text} (default: {default}; env {env})"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sessiond", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="sessiond", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", default=_env("SESSIOND_DATA_DIR", "./.sessiond"))
-        p.add_argument("--log-level", default=_env("SESSIOND_LOG_LEVEL", "INFO"))
+        p.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            default=_env("SESSIOND_DATA_DIR", "./.sessiond"),
+            help=_help(
+                "where the SQLite database, the stored key and the sessions' workspaces live",
+                "./.sessiond",
+                "SESSIOND_DATA_DIR",
+            ),
+        )
+        p.add_argument(
+            "--log-level",
+            metavar="LEVEL",
+            default=_env("SESSIOND_LOG_LEVEL", "INFO"),
+            help=_help("DEBUG, INFO, WARNING or ERROR", "INFO", "SESSIOND_LOG_LEVEL"),
+        )
+        p.add_argument(
+            "--log-format",
+            choices=("text", "json"),
+            default=_env("SESSIOND_LOG_FORMAT", "text"),
+            help=_help("log lines as text or as JSON objects", "text", "SESSIOND_LOG_FORMAT"),
+        )
 
     def core_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--grpc", default=_env("SESSIOND_GRPC", DEFAULT_GRPC))
-        p.add_argument("--db", default=_env("SESSIOND_DB"))
+        p.add_argument(
+            "--grpc",
+            metavar="HOST:PORT",
+            default=_env("SESSIOND_GRPC", DEFAULT_GRPC),
+            help=_help("the gRPC address the core listens on", DEFAULT_GRPC, "SESSIOND_GRPC"),
+        )
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            default=_env("SESSIOND_DB"),
+            help=_help(
+                "SQLAlchemy URL of the database: sqlite+aiosqlite:///FILE, or "
+                "postgresql+asyncpg://USER@HOST:PORT/DB for several replicas",
+                "sqlite+aiosqlite:///<data-dir>/sessiond.db",
+                "SESSIOND_DB",
+            ),
+        )
         p.add_argument(
             "--model-backend",
             choices=("auto", "anthropic", "offline"),
             default=_env("SESSIOND_MODEL_BACKEND", "auto"),
+            help=_help(
+                "auto: Anthropic when ANTHROPIC_API_KEY is set on the server, else the "
+                "offline model",
+                "auto",
+                "SESSIOND_MODEL_BACKEND",
+            ),
         )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
+        p.add_argument(
+            "--http",
+            metavar="HOST:PORT",
+            default=_env("SESSIOND_HTTP", DEFAULT_HTTP),
+            help=_help("the HTTP address the edge listens on", DEFAULT_HTTP, "SESSIOND_HTTP"),
+        )
         env_keys = [
             k.strip() for k in (_env("SESSIOND_API_KEYS", "") or "").split(",") if k.strip()
         ]
-        p.add_argument("--api-key", action="append", dest="api_keys", default=None)
+        p.add_argument(
+            "--api-key",
+            action="append",
+            dest="api_keys",
+            default=None,
+            metavar="KEY",
+            help=_help(
+                "a key the server accepts; repeatable",
+                "none: serve makes one on first start and keeps it in the data dir",
+                "SESSIOND_API_KEYS, comma-separated",
+            ),
+        )
         p.set_defaults(env_api_keys=env_keys)
 
-    serve = sub.add_parser("serve", help="core and edge in one process")
+    serve = sub.add_parser("serve", help="core and edge in one process (start here)")
     common(serve)
     core_flags(serve)
     edge_flags(serve)
     core = sub.add_parser("core", help="the gRPC core alone")
     common(core)
     core_flags(core)
+    core.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        default=_env("SESSIOND_METRICS"),
+        help=_help(
+            "serve the core's Prometheus metrics on this address", "off", "SESSIOND_METRICS"
+        ),
+    )
     edge = sub.add_parser("edge", help="the HTTP edge alone, talking to a core")
     common(edge)
     edge_flags(edge)
-    edge.add_argument("--core", default=_env("SESSIOND_CORE", DEFAULT_GRPC))
+    edge.add_argument(
+        "--core",
+        metavar="HOST:PORT[,HOST:PORT…]",
+        default=_env("SESSIOND_CORE", DEFAULT_GRPC),
+        help=_help("the core(s) this edge talks to", DEFAULT_GRPC, "SESSIOND_CORE"),
+    )
+    add_tail_command(sub)
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("sessiond")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def split_address(address: str) -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
         raise SystemExit(f"sessiond: {address!r} is not HOST:PORT")
+    if int(port) > 65535:
+        raise SystemExit(f"sessiond: {address!r}: the port must be between 0 and 65535")
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
@@ -91,8 +187,17 @@ def api_keys(args: argparse.Namespace, data_dir: Path) -> list[str]:
     return [key]
 
 
+SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
 def db_url(args: argparse.Namespace, data_dir: Path) -> str:
     if args.db:
+        scheme = str(args.db).partition("://")[0]
+        if scheme not in SUPPORTED_DATABASES:
+            raise SystemExit(
+                f"sessiond: unsupported database URL {scheme + '://…'!r}: use "
+                "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST:PORT/DB"
+            )
         return str(args.db)
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{(data_dir / 'sessiond.db').resolve()}"
@@ -135,6 +240,12 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.core.runtime.turn import RetryPolicy
     from sessiond.core.server import CoreServer
 
+    url = db_url(args, data_dir)
+    if url.startswith("sqlite"):
+        try:
+            DataDirLock(data_dir).acquire()  # held until the process ends
+        except DataDirBusy as e:
+            raise SystemExit(f"sessiond: {e}") from None
     model = make_model(args.model_backend)
     retry = RetryPolicy(
         max_retries=int(_env("SESSIOND_MAX_RETRIES", "5") or 5),
@@ -142,7 +253,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     )
     lease = LeasePolicy(ttl_seconds=float(_env("SESSIOND_LEASE_SECONDS", "10") or 10))
     core = await CoreServer.open(
-        db_url(args, data_dir),
+        url,
         data_dir,
         model,  # type: ignore[arg-type]
         retry=retry,
@@ -179,6 +290,11 @@ async def run(args: argparse.Namespace) -> None:
     data_dir = Path(args.data_dir)
     if args.command == "core":
         core, grpc_addr = await _start_core(args, data_dir)
+        if args.metrics:
+            from prometheus_client import start_http_server
+
+            metrics_host, metrics_port = split_address(args.metrics)
+            start_http_server(metrics_port, metrics_host)
         _settle_memory()
         print(f"sessiond core listening grpc={grpc_addr}", flush=True)
         try:
@@ -215,19 +331,39 @@ async def run(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Alembic narrates every start; only its warnings matter here.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "tail":
+        run_tail(args)
+        return
+    _check_addresses(args)
+    setup_logging(args.log_level, args.log_format)
+    flush_traces = setup_tracing(f"sessiond-{args.command}")
     try:
         asyncio.run(run(args))
     except KeyboardInterrupt:
         pass
     except OSError as e:
-        raise SystemExit(f"sessiond: {e}") from None
+        raise SystemExit(f"sessiond: {_os_error(e)}") from None
+    finally:
+        flush_traces()
+
+
+def _check_addresses(args: argparse.Namespace) -> None:
+    """Bad addresses and database URLs end the command before anything starts."""
+    for name in ("http", "grpc", "metrics"):
+        value = getattr(args, name, None)
+        if value:
+            split_address(str(value))
+    for target in str(getattr(args, "core", "") or "").split(","):
+        if target.strip():
+            split_address(target.strip())
+    if getattr(args, "db", None):
+        db_url(args, Path(args.data_dir))
+
+
+def _os_error(e: OSError) -> str:
+    if e.errno == errno.EADDRINUSE:
+        return f"an address is already in use: {e.strerror or e}; choose another port"
+    return str(e)
 
 
 if __name__ == "__main__":

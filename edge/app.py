@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge import agents, console, environments, events, metrics, openapi, sessions
 from sessiond.edge.client import Core
 from sessiond.edge.errors import ApiError, error_middleware
 from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
@@ -32,7 +32,12 @@ def create_app(
     is refused). With ``own_core`` the app closes the core on cleanup."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, error_middleware, auth_middleware],
+        middlewares=[
+            request_id_middleware,
+            metrics.observe_middleware,
+            error_middleware,
+            auth_middleware,
+        ],
     )
     app[CORE] = core
     app[API_KEYS] = tuple(key.encode() for key in api_keys if key)
@@ -43,6 +48,10 @@ def create_app(
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
         app.add_routes(module.routes)
+    # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
+    app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
+    console.install(app)
+    openapi.install(app)
 
     app.on_response_prepare.append(_echo_request_id)
     app.on_shutdown.append(_close_streams)
@@ -65,10 +74,17 @@ async def _echo_request_id(request: web.Request, response: web.StreamResponse) -
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Lets through requests that carry a known key (``/healthz`` needs none)."""
-    if request.path != HEALTH_PATH:
+    """Lets through requests that carry a known key (the routes of ``is_public`` need none)."""
+    if not is_public(request.path):
         _authenticate(request)
     return await handler(request)
+
+
+def is_public(path: str) -> bool:
+    """Health, metrics, the API document and the console answer without a key."""
+    return path in (HEALTH_PATH, metrics.METRICS_PATH, openapi.OPENAPI_PATH) or console.is_public(
+        path
+    )
 
 
 def _authenticate(request: web.Request) -> None:

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sessiond.core import telemetry
 from sessiond.core.runtime.turn import Turn, TurnContext, idle, pending_actions, session_error
 from sessiond.core.store.store import LeaseLost
 from sessiond.core.timeutil import now_us
@@ -69,6 +70,7 @@ class _Runner:
                 keeper = asyncio.create_task(self._keep_lease(), name=f"lease {self.session_id}")
                 try:
                     if self.orphaned:
+                        telemetry.LEASE_TAKEOVERS.inc()
                         self.orphaned = False
                         await self._end_orphaned_turn()
                     await self._loop()
@@ -83,6 +85,7 @@ class _Runner:
                 if not await store.pending_events(self.session_id) and not self.wake.is_set():
                     break
         except LeaseLost:
+            telemetry.LEASES_LOST.inc()
             log.warning("another replica took over session %s", self.session_id)
         except Exception:
             log.exception("runner of %s failed", self.session_id)

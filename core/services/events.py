@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sessiond.core import errors
+from sessiond.core import errors, telemetry
 from sessiond.core.eventtypes import DELTA_TYPES, FIELD_BY_TYPE
 from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
 from sessiond.core.services.common import decode_page, encode_page, page_size, ts_or_none
@@ -106,8 +107,11 @@ class EventLog:
 
     async def _commit(self, jobs: list[_Job]) -> None:
         results: list[list[event_pb2.SessionEvent] | Exception]
+        telemetry.COMMIT_BATCH.observe(len(jobs))
+        started = time.perf_counter()
         try:
             results = await self.store.append_batch([j.append for j in jobs])
+            telemetry.STORE_SECONDS.observe(time.perf_counter() - started)
         except Exception as e:
             log.exception("could not commit %d appends", len(jobs))
             results = [e] * len(jobs)
