@@ -92,7 +92,7 @@ def line(event: dict[str, Any]) -> str:
 
 
 async def _frames(resp: aiohttp.ClientResponse) -> AsyncIterator[tuple[str, str]]:
-    name, data = "message", []
+    name, data = "message", list[str]()
     async for raw in resp.content:
         text = raw.decode(errors="replace").rstrip("\r\n")
         if not text:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
@@ -27,6 +28,7 @@ from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
+from sessiond.core.telemetry import TraceContextInterceptor
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2_grpc,
@@ -122,11 +124,12 @@ class CoreServer:
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(
+            interceptors=[TraceContextInterceptor()],
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
-            ]
+            ],
         )
         agent_pb2_grpc.add_AgentServiceServicer_to_server(AgentServicer(self.agents), server)
         environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(
@@ -139,6 +142,10 @@ class CoreServer:
             EventServicer(self.sessions, self.log), server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        # Reflection lets grpcurl and other languages' tools list and call the services.
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
         try:
             port = server.add_insecure_port(address)
         except RuntimeError:

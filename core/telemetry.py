@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Final
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any, Final
 
+import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract
@@ -164,3 +165,30 @@ def tool_span(name: str, call_id: str, kind: str) -> Iterator[Span]:
 
 def count_tool(kind: str, outcome: str) -> None:
     TOOL_CALLS.labels(kind, outcome).inc()
+
+
+class TraceContextInterceptor(grpc.aio.ServerInterceptor):
+    """Runs each unary call in the W3C trace context its metadata carries (``traceparent``),
+    so a turn that a call starts is a child of the caller's span."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        metadata = details.invocation_metadata or ()  # type: ignore[attr-defined]
+        if handler is None or handler.unary_unary is None:
+            return handler
+        if not any(key == "traceparent" for key, _ in metadata):
+            return handler
+        ctx = extract_context(metadata)
+        inner = handler.unary_unary
+
+        async def traced(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            with attached(ctx):
+                return await inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            traced, handler.request_deserializer, handler.response_serializer
+        )

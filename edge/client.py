@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
+from sessiond.edge.tracing import TraceContextClientInterceptor
 from sessiond.v1 import agent_pb2_grpc, environment_pb2_grpc, event_pb2_grpc, session_pb2_grpc
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -64,7 +65,9 @@ class _Backend:
         from grpc_health.v1 import health_pb2_grpc
 
         self.target = target
-        self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self.channel = grpc.aio.insecure_channel(
+            target, options=CHANNEL_OPTIONS, interceptors=[TraceContextClientInterceptor()]
+        )
         self.stubs = {
             "agents": agent_pb2_grpc.AgentServiceStub(self.channel),
             "environments": environment_pb2_grpc.EnvironmentServiceStub(self.channel),

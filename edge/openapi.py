@@ -118,7 +118,7 @@ class _Schemas:
             for fd in desc.fields:
                 mt = fd.message_type
                 tag = _json_type(mt) or fd.name
-                body = (
+                body: dict[str, Any] = (
                     {"type": "object"}
                     if mt.full_name == "google.protobuf.Empty"
                     else self.message(mt)

@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+
 @pytest.fixture(scope="module")
 async def console_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     base = tmp_path_factory.mktemp("console")
@@ -141,7 +142,7 @@ async def test_console_signs_in_lists_and_runs_a_live_session(
     assert await page.locator(".ev.user").filter(has_text="hello from the console").count() == 1
 
     # A built-in tool under always_ask waits for approval; approving runs it.
-    await send(page, "/think planning a shell call\n/tool bash {\"command\": \"echo approved-run\"}")
+    await send(page, '/think planning a shell call\n/tool bash {"command": "echo approved-run"}')
     approve = page.locator("[data-do=approve]")
     await approve.wait_for()
     await page.locator(".ev.thinking").first.wait_for()
