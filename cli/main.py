@@ -226,13 +226,15 @@ def _settle_memory() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-async def _wait_for_signal() -> None:
+def _signal_event() -> asyncio.Event:
+    """Set on SIGINT/SIGTERM; installed before anything starts, so a signal that
+    arrives right after the ``listening`` line still stops the server cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
@@ -287,6 +289,7 @@ async def _start_edge(args: argparse.Namespace, data_dir: Path, core: object):  
 
 
 async def run(args: argparse.Namespace) -> None:
+    stopping = _signal_event()
     data_dir = Path(args.data_dir)
     if args.command == "core":
         core, grpc_addr = await _start_core(args, data_dir)
@@ -298,7 +301,7 @@ async def run(args: argparse.Namespace) -> None:
         _settle_memory()
         print(f"sessiond core listening grpc={grpc_addr}", flush=True)
         try:
-            await _wait_for_signal()
+            await stopping.wait()
         finally:
             await core.stop()
         return
@@ -307,7 +310,7 @@ async def run(args: argparse.Namespace) -> None:
         _settle_memory()
         print(f"sessiond edge listening http=http://{http_addr} core={args.core}", flush=True)
         try:
-            await _wait_for_signal()
+            await stopping.wait()
         finally:
             await runner.cleanup()
         return
@@ -323,7 +326,7 @@ async def run(args: argparse.Namespace) -> None:
     _settle_memory()
     print(f"sessiond listening http=http://{http_addr} grpc={grpc_addr}", flush=True)
     try:
-        await _wait_for_signal()
+        await stopping.wait()
     finally:
         await runner.cleanup()
         await core.stop()
