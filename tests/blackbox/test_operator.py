@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -293,3 +294,19 @@ async def test_tail_without_a_key_or_with_a_bad_one_says_so_in_one_line(op_serve
         lines = err.decode().strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("sessiond tail:"), lines
     assert "401" in lines[0]
+
+
+async def test_the_readme_quickstart_runs_as_written(op_server: Server) -> None:
+    readme = (ROOT / "README.md").read_text()
+    script = (ROOT / "examples" / "quickstart.py").read_text()
+    assert script.split('"""', 2)[2].strip() in readme, "README shows examples/quickstart.py"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "examples" / "quickstart.py"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "SESSIOND_API_KEY": KEY, "SESSIOND_URL": op_server.base_url},
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "tool call: bash" in text and "tool result: hello from a tool" in text
+    assert re.search(r"tokens: [1-9]\d* in, [1-9]\d* out", text), text
