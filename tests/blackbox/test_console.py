@@ -179,3 +179,10 @@ async def test_console_signs_in_lists_and_runs_a_live_session(
     assert ids and len(ids) == len(set(ids)), ids
     usage = await page.inner_text("#usage")
     assert "input tokens" in usage and "output tokens" in usage
+
+    # The page follows the system's dark preference.
+    light_bg = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    await page.emulate_media(color_scheme="dark")
+    dark_bg = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert light_bg != dark_bg
+    await snap(page, shots, "06-session-dark")
