@@ -28,7 +28,7 @@ from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
-from sessiond.core.telemetry import TraceContextInterceptor
+from sessiond.core.telemetry import server_interceptors
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2_grpc,
@@ -124,7 +124,7 @@ class CoreServer:
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(
-            interceptors=[TraceContextInterceptor()],
+            interceptors=server_interceptors(),
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),

@@ -192,3 +192,10 @@ class TraceContextInterceptor(grpc.aio.ServerInterceptor):
         return grpc.unary_unary_rpc_method_handler(
             traced, handler.request_deserializer, handler.response_serializer
         )
+
+
+def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """The trace-context interceptor once a tracer provider is installed, else none."""
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return []
+    return [TraceContextInterceptor()]

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
-from sessiond.edge.tracing import TraceContextClientInterceptor
+from sessiond.edge.tracing import client_interceptors
 from sessiond.v1 import agent_pb2_grpc, environment_pb2_grpc, event_pb2_grpc, session_pb2_grpc
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -66,7 +66,7 @@ class _Backend:
 
         self.target = target
         self.channel = grpc.aio.insecure_channel(
-            target, options=CHANNEL_OPTIONS, interceptors=[TraceContextClientInterceptor()]
+            target, options=CHANNEL_OPTIONS, interceptors=client_interceptors()
         )
         self.stubs = {
             "agents": agent_pb2_grpc.AgentServiceStub(self.channel),

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+from opentelemetry import trace
 from opentelemetry.propagate import inject
+
+
+def client_interceptors() -> list[grpc.aio.ClientInterceptor]:
+    """The trace-context interceptor once a tracer provider is installed, else none
+    (an interceptor puts every call on grpc.aio's slower intercepted path)."""
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return []
+    return [TraceContextClientInterceptor()]
 
 
 class TraceContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
