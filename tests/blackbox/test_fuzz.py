@@ -50,6 +50,7 @@ async def test_fuzzing_every_route_finds_no_server_error_and_no_hang(
         "--report-dir", str(tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(tmp_path)},
+        cwd=str(tmp_path),  # schemathesis keeps a cache in its working directory
     )  # fmt: skip
     out, _ = await asyncio.wait_for(proc.communicate(), MAX_SECONDS + 60)
     text = out.decode(errors="replace")
