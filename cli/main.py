@@ -1,18 +1,27 @@
-"""The `sessiond` command: serve, core, edge (CONTRACT.md §2)."""
+"""sessiond: a self-hosted server for agent sessions (the Sessions/Events API of
+Claude Managed Agents, over HTTP for the SDKs and over gRPC for services).
+
+Every flag can also be set by the environment variable named in its help.
+See README.md for a quickstart."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import errno
 import gc
+import importlib.metadata
 import logging
 import os
 import signal
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sessiond.cli.datalock import DataDirBusy, DataDirLock
+from sessiond.cli.observability import setup_logging, setup_tracing
+from sessiond.cli.tail import add_tail_command, run_tail
 
 if TYPE_CHECKING:
     from sessiond.edge.rpc import Transport
@@ -28,96 +37,253 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value else default
 
 
+def _help(text: str, default: str, env: str) -> str:
+    return f"{text} (default: {default}; env {env})"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sessiond", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="sessiond", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", default=_env("SESSIOND_DATA_DIR", "./.sessiond"))
-        p.add_argument("--log-level", default=_env("SESSIOND_LOG_LEVEL", "INFO"))
+        p.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            default=_env("SESSIOND_DATA_DIR", "./.sessiond"),
+            help=_help(
+                "where the SQLite database, the stored key and the sessions' workspaces live",
+                "./.sessiond",
+                "SESSIOND_DATA_DIR",
+            ),
+        )
+        p.add_argument(
+            "--log-level",
+            metavar="LEVEL",
+            default=_env("SESSIOND_LOG_LEVEL", "INFO"),
+            help=_help("DEBUG, INFO, WARNING or ERROR", "INFO", "SESSIOND_LOG_LEVEL"),
+        )
+        p.add_argument(
+            "--log-format",
+            choices=("text", "json"),
+            default=_env("SESSIOND_LOG_FORMAT", "text"),
+            help=_help("log lines as text or as JSON objects", "text", "SESSIOND_LOG_FORMAT"),
+        )
 
     def core_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--grpc", default=_env("SESSIOND_GRPC", DEFAULT_GRPC))
-        p.add_argument("--db", default=_env("SESSIOND_DB"))
+        p.add_argument(
+            "--grpc",
+            metavar="HOST:PORT",
+            default=_env("SESSIOND_GRPC", DEFAULT_GRPC),
+            help=_help("the gRPC address the core listens on", DEFAULT_GRPC, "SESSIOND_GRPC"),
+        )
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            default=_env("SESSIOND_DB"),
+            help=_help(
+                "SQLAlchemy URL of the database: sqlite+aiosqlite:///FILE, or "
+                "postgresql+asyncpg://USER@HOST:PORT/DB for several replicas",
+                "sqlite+aiosqlite:///<data-dir>/sessiond.db",
+                "SESSIOND_DB",
+            ),
+        )
         p.add_argument(
             "--model-backend",
             choices=("auto", "anthropic", "offline"),
             default=_env("SESSIOND_MODEL_BACKEND", "auto"),
+            help=_help(
+                "auto: Anthropic when ANTHROPIC_API_KEY is set on the server, else the "
+                "offline model",
+                "auto",
+                "SESSIOND_MODEL_BACKEND",
+            ),
         )
         # Keys: `[WORKSPACE=]KEY`; SESSIOND_API_KEYS and the file are read in cli/keys.py.
-        p.add_argument("--api-key", action="append", dest="api_keys", default=None)
-        p.add_argument("--api-key-file", default=None)
-        p.add_argument("--grpc-tls-cert", default=_env("SESSIOND_GRPC_TLS_CERT"))
-        p.add_argument("--grpc-tls-key", default=_env("SESSIOND_GRPC_TLS_KEY"))
+        p.add_argument(
+            "--api-key",
+            action="append",
+            dest="api_keys",
+            default=None,
+            metavar="[WORKSPACE=]KEY",
+            help=_help(
+                "a key the server accepts, of workspace WORKSPACE (else default); repeatable; "
+                "held in memory only",
+                "none: serve makes one on first start, keeps it hashed and prints it once",
+                "SESSIOND_API_KEYS, comma-separated",
+            ),
+        )
+        p.add_argument(
+            "--api-key-file",
+            metavar="PATH",
+            default=None,
+            help=_help(
+                "a file of keys, one KEY or WORKSPACE=KEY per line, # starts a comment",
+                "none",
+                "SESSIOND_API_KEY_FILE",
+            ),
+        )
+        p.add_argument(
+            "--grpc-tls-cert",
+            metavar="PEM",
+            default=_env("SESSIOND_GRPC_TLS_CERT"),
+            help=_help(
+                "certificate chain of the gRPC port (it then speaks TLS only)",
+                "none: plain text",
+                "SESSIOND_GRPC_TLS_CERT",
+            ),
+        )
+        p.add_argument(
+            "--grpc-tls-key",
+            metavar="PEM",
+            default=_env("SESSIOND_GRPC_TLS_KEY"),
+            help=_help("private key of --grpc-tls-cert", "none", "SESSIOND_GRPC_TLS_KEY"),
+        )
         p.add_argument(
             "--requests-per-minute",
+            metavar="N",
             type=int,
             default=int(_env("SESSIOND_REQUESTS_PER_MINUTE", "0") or 0),
-            help="per workspace and replica (0: the default)",
+            help=_help(
+                "requests per minute per workspace, counted by each replica",
+                "600000",
+                "SESSIOND_REQUESTS_PER_MINUTE",
+            ),
         )
         p.add_argument(
             "--events-per-send",
+            metavar="N",
             type=int,
             default=int(_env("SESSIOND_EVENTS_PER_SEND", "0") or 0),
-            help="most events in one send (0: the default)",
+            help=_help("most events in one send", "10000", "SESSIOND_EVENTS_PER_SEND"),
         )
         p.add_argument(
             "--running-sessions",
+            metavar="N",
             type=int,
             default=int(_env("SESSIOND_RUNNING_SESSIONS", "0") or 0),
-            help="most sessions of one workspace running a turn at once (0: the default)",
+            help=_help(
+                "most sessions of one workspace running a turn at once",
+                "10000",
+                "SESSIOND_RUNNING_SESSIONS",
+            ),
         )
         p.add_argument(
             "--cache-mb",
+            metavar="MIB",
             type=float,
             default=float(_env("SESSIOND_CACHE_MB", "16") or 16),
-            help="byte budget (MiB) of each core cache: decoded histories, conversations",
+            help=_help(
+                "byte budget of each core cache (decoded histories, conversations)",
+                "16",
+                "SESSIOND_CACHE_MB",
+            ),
         )
         p.add_argument(
             "--sandbox",
             choices=("auto", "bwrap", "none"),
             default=_env("SESSIOND_SANDBOX", "auto"),
-            help="how built-in tools are isolated (limits: SESSIOND_SANDBOX_* variables)",
+            help=_help(
+                "how built-in tools are isolated: bubblewrap where it works (auto), always "
+                "(bwrap), or not at all, for development (none); limits: SESSIOND_SANDBOX_*",
+                "auto",
+                "SESSIOND_SANDBOX",
+            ),
         )
 
     def edge_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--http", default=_env("SESSIOND_HTTP", DEFAULT_HTTP))
+        p.add_argument(
+            "--http",
+            metavar="HOST:PORT",
+            default=_env("SESSIOND_HTTP", DEFAULT_HTTP),
+            help=_help("the HTTP address the edge listens on", DEFAULT_HTTP, "SESSIOND_HTTP"),
+        )
 
-    serve = sub.add_parser("serve", help="core and edge in one process", allow_abbrev=False)
+    serve = sub.add_parser(
+        "serve", help="core and edge in one process (start here)", allow_abbrev=False
+    )
     common(serve)
     core_flags(serve)
     edge_flags(serve)
     core = sub.add_parser("core", help="the gRPC core alone", allow_abbrev=False)
     common(core)
     core_flags(core)
+    core.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        default=_env("SESSIOND_METRICS"),
+        help=_help(
+            "serve the core's Prometheus metrics on this address", "off", "SESSIOND_METRICS"
+        ),
+    )
     edge = sub.add_parser("edge", help="the HTTP edge alone, talking to a core", allow_abbrev=False)
     common(edge)
     edge_flags(edge)
-    edge.add_argument("--core", default=_env("SESSIOND_CORE", DEFAULT_GRPC))
-    edge.add_argument("--core-tls-ca", default=_env("SESSIOND_CORE_TLS_CA"))
+    edge.add_argument(
+        "--core",
+        metavar="HOST:PORT[,HOST:PORT…]",
+        default=_env("SESSIOND_CORE", DEFAULT_GRPC),
+        help=_help("the core(s) this edge talks to", DEFAULT_GRPC, "SESSIOND_CORE"),
+    )
+    edge.add_argument(
+        "--core-tls-ca",
+        metavar="PEM",
+        default=_env("SESSIOND_CORE_TLS_CA"),
+        help=_help(
+            "CA certificate that signed the cores' TLS certificates",
+            "none: plain text",
+            "SESSIOND_CORE_TLS_CA",
+        ),
+    )
     keys = sub.add_parser("keys", help="create, list and revoke stored API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="make a key and print it once")
-    create.add_argument("--workspace", required=True)
-    create.add_argument("--name", default="")
+    create.add_argument("--workspace", required=True, help="the workspace of the new key")
+    create.add_argument("--name", default="", help="a name to tell the key by (default: none)")
     keys_sub.add_parser("list", help="every stored key (never the key itself)")
     revoke = keys_sub.add_parser("revoke", help="end a key on every replica")
-    revoke.add_argument("key_id")
+    revoke.add_argument("key_id", help="the id `sessiond keys list` shows")
     for p in (create, keys_sub.choices["list"], revoke):
         common(p)
-        p.add_argument("--db", default=_env("SESSIOND_DB"))
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            default=_env("SESSIOND_DB"),
+            help=_help("the server's database", "the data dir's SQLite file", "SESSIOND_DB"),
+        )
+    add_tail_command(sub)
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("sessiond")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def split_address(address: str) -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
         raise SystemExit(f"sessiond: {address!r} is not HOST:PORT")
+    if int(port) > 65535:
+        raise SystemExit(f"sessiond: {address!r}: the port must be between 0 and 65535")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 def db_url(args: argparse.Namespace, data_dir: Path) -> str:
     if args.db:
+        scheme = str(args.db).partition("://")[0]
+        if scheme not in SUPPORTED_DATABASES:
+            raise SystemExit(
+                f"sessiond: unsupported database URL {scheme + '://…'!r}: use "
+                "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST:PORT/DB"
+            )
         return str(args.db)
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{(data_dir / 'sessiond.db').resolve()}"
@@ -146,13 +312,15 @@ def _settle_memory() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-async def _wait_for_signal() -> None:
+def _signal_event() -> asyncio.Event:
+    """Set on SIGINT/SIGTERM; installed before anything starts, so a signal that
+    arrives right after the ``listening`` line still stops the server cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 def _read_pem(path: str | None, what: str) -> bytes | None:
@@ -175,6 +343,12 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.core.sandbox.settings import SandboxSettings
     from sessiond.core.server import CoreServer
 
+    url = db_url(args, data_dir)
+    if url.startswith("sqlite"):
+        try:
+            DataDirLock(data_dir).acquire()  # held until the process ends
+        except DataDirBusy as e:
+            raise SystemExit(f"sessiond: {e}") from None
     # What the server writes (database, keys, workspaces) is its own: 0700 / 0600.
     os.umask(0o077)
     secure_data_dir(data_dir)
@@ -198,7 +372,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     if (cert is None) != (key is None):
         raise SystemExit("sessiond: --grpc-tls-cert and --grpc-tls-key go together")
     core = await CoreServer.open(
-        db_url(args, data_dir),
+        url,
         data_dir,
         model,  # type: ignore[arg-type]
         retry=retry,
@@ -253,12 +427,18 @@ async def run(args: argparse.Namespace) -> int:
         from sessiond.cli.keys import keys_command
 
         return await keys_command(args, db_url(args, data_dir))
+    stopping = _signal_event()
     if args.command == "core":
         core, grpc_addr = await _start_core(args, data_dir)
+        if args.metrics:
+            from prometheus_client import start_http_server
+
+            metrics_host, metrics_port = split_address(args.metrics)
+            start_http_server(metrics_port, metrics_host)
         _settle_memory()
         print(f"sessiond core listening grpc={grpc_addr}", flush=True)
         try:
-            await _wait_for_signal()
+            await stopping.wait()
         finally:
             await core.stop()
         return 0
@@ -270,7 +450,7 @@ async def run(args: argparse.Namespace) -> int:
         _settle_memory()
         print(f"sessiond edge listening http=http://{http_addr} core={args.core}", flush=True)
         try:
-            await _wait_for_signal()
+            await stopping.wait()
         finally:
             await runner.cleanup()
         return 0
@@ -286,7 +466,7 @@ async def run(args: argparse.Namespace) -> int:
     _settle_memory()
     print(f"sessiond listening http=http://{http_addr} grpc={grpc_addr}", flush=True)
     try:
-        await _wait_for_signal()
+        await stopping.wait()
     finally:
         await runner.cleanup()
         await core.stop()
@@ -299,22 +479,42 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         hide_keys_from_cmdline()
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Alembic narrates every start; only its warnings matter here.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "tail":
+        run_tail(args)
+        return
+    _check_addresses(args)
+    setup_logging(args.log_level, args.log_format)
+    flush_traces = setup_tracing(f"sessiond-{args.command}")
     code = 0
     try:
         code = asyncio.run(run(args))
     except KeyboardInterrupt:
         pass
     except OSError as e:
-        raise SystemExit(f"sessiond: {e}") from None
+        raise SystemExit(f"sessiond: {_os_error(e)}") from None
+    finally:
+        flush_traces()
     if code:
         raise SystemExit(code)
+
+
+def _check_addresses(args: argparse.Namespace) -> None:
+    """Bad addresses and database URLs end the command before anything starts."""
+    for name in ("http", "grpc", "metrics"):
+        value = getattr(args, name, None)
+        if value:
+            split_address(str(value))
+    for target in str(getattr(args, "core", "") or "").split(","):
+        if target.strip():
+            split_address(target.strip())
+    if getattr(args, "db", None):
+        db_url(args, Path(args.data_dir))
+
+
+def _os_error(e: OSError) -> str:
+    if e.errno == errno.EADDRINUSE:
+        return f"an address is already in use: {e.strerror or e}; choose another port"
+    return str(e)
 
 
 if __name__ == "__main__":

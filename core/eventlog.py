@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sessiond.core import errors
+from sessiond.core import errors, telemetry
 from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
 from sessiond.core.eventtypes import FIELD_BY_TYPE
 from sessiond.core.fanout import Broker
@@ -129,8 +130,11 @@ class EventLog:
 
     async def _commit(self, jobs: list[_Job]) -> None:
         results: list[list[event_pb2.SessionEvent] | Exception]
+        telemetry.COMMIT_BATCH.observe(len(jobs))
+        started = time.perf_counter()
         try:
             results = await self.store.append_batch([j.append for j in jobs])
+            telemetry.STORE_SECONDS.observe(time.perf_counter() - started)
         except Exception as e:
             log.exception("could not commit %d appends", len(jobs))
             results = [e] * len(jobs)

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sessiond.core import telemetry
 from sessiond.v1 import event_pb2
 
 DEFAULT_QUEUE_SIZE = 1024
@@ -121,6 +122,8 @@ class Broker:
         return True
 
     def _cut(self, sub: Subscription, lagged: bool = True) -> None:
+        if lagged:
+            telemetry.SUBSCRIBERS_CUT.inc()
         sub.lagged = lagged
         self.unsubscribe(sub)
         try:

@@ -20,6 +20,7 @@ from sessiond.core.auth.limits import Limits
 from sessiond.core.bytecache import DEFAULT_CACHE_BYTES
 from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
+from grpc_reflection.v1alpha import reflection
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.conversation import Conversations
 from sessiond.core.runtime.model import Model
@@ -35,6 +36,7 @@ from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.store import Store
+from sessiond.core.telemetry import server_interceptors
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2,
@@ -204,7 +206,8 @@ class CoreServer:
 
     async def start(self, address: str) -> int:
         server = grpc.aio.server(
-            interceptors=[AuthInterceptor(self.gate)],
+            # Trace context first (when tracing is on), then the key check.
+            interceptors=[*server_interceptors(), AuthInterceptor(self.gate)],
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -213,6 +216,10 @@ class CoreServer:
         )
         self.servicers.register(server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        # Reflection lets grpcurl and other languages' tools list and call the services.
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
         try:
             if self.tls is not None:
                 creds = grpc.ssl_server_credentials([(self.tls[1], self.tls[0])])

@@ -7,7 +7,7 @@ import secrets
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge import agents, console, environments, events, metrics, openapi, sessions
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
@@ -37,7 +37,12 @@ def create_app(
     which accepts or refuses it. With ``own_core`` the app closes the core on cleanup."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, error_middleware, forward_key_middleware],
+        middlewares=[
+            request_id_middleware,
+            metrics.observe_middleware,
+            error_middleware,
+            forward_key_middleware,
+        ],
     )
     app[CORE] = core
     app[PING_INTERVAL] = ping_interval
@@ -47,6 +52,10 @@ def create_app(
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
         app.add_routes(module.routes)
+    # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
+    app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
+    console.install(app)
+    openapi.install(app)
 
     app.on_response_prepare.append(_echo_request_id)
     app.on_shutdown.append(_close_streams)
@@ -69,9 +78,9 @@ async def _echo_request_id(request: web.Request, response: web.StreamResponse) -
 
 @web.middleware
 async def forward_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Passes the caller's key on to the core (``/healthz`` needs none). The core
-    decides; a request with no key at all is answered here."""
-    if request.path == HEALTH_PATH:
+    """Passes the caller's key on to the core (the routes of ``is_public`` need none).
+    The core decides; a request with no usable key at all is answered here."""
+    if is_public(request.path):
         return await handler(request)
     x_api_key = request.headers.get("x-api-key")
     authorization = request.headers.get("Authorization")
@@ -86,6 +95,13 @@ async def forward_key_middleware(request: web.Request, handler: Handler) -> web.
         )
     request[CALLER_METADATA] = metadata
     return await handler(request)
+
+
+def is_public(path: str) -> bool:
+    """Health, metrics, the API document and the console answer without a key."""
+    return path in (HEALTH_PATH, metrics.METRICS_PATH, openapi.OPENAPI_PATH) or console.is_public(
+        path
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

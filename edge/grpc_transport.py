@@ -16,6 +16,7 @@ from typing import Generic
 
 import grpc
 from grpc_health.v1 import health_pb2
+from sessiond.edge.tracing import client_interceptors
 from sessiond.edge.rpc import (
     CoreError,
     Metadata,
@@ -52,9 +53,13 @@ class _Backend:
         self.target = target
         if tls_ca is not None:
             creds = grpc.ssl_channel_credentials(root_certificates=tls_ca)
-            self.channel = grpc.aio.secure_channel(target, creds, options=CHANNEL_OPTIONS)
+            self.channel = grpc.aio.secure_channel(
+                target, creds, options=CHANNEL_OPTIONS, interceptors=client_interceptors()
+            )
         else:
-            self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+            self.channel = grpc.aio.insecure_channel(
+                target, options=CHANNEL_OPTIONS, interceptors=client_interceptors()
+            )
         self.health_check = self.channel.unary_unary(
             "/grpc.health.v1.Health/Check",
             request_serializer=_serialize,

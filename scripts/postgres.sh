@@ -6,6 +6,7 @@
 #                                    prints its SQLAlchemy URL
 #   bash scripts/postgres.sh stop    stops it
 #   bash scripts/postgres.sh url     prints the URL
+#   bash scripts/postgres.sh running exits 0 when the server is up
 #
 # SESSIOND_PG_DIR (default /tmp/sessiond-pg) holds the cluster and its socket;
 # SESSIOND_PG_PORT (default 54329) is its TCP port on 127.0.0.1. The database
@@ -77,12 +78,20 @@ stop() {
   fi
 }
 
+running() {
+  local bin
+  bin="$(find_bin)" || return 1
+  [ -f "$PGDIR/data/PG_VERSION" ] || return 1
+  as_owner "$bin/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1
+}
+
 case "${1:-start}" in
   start) start ;;
+  running) running ;;
   stop) stop ;;
   url) echo "$URL" ;;
   *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|url|running" >&2
     exit 2
     ;;
 esac

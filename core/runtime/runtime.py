@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sessiond.core import telemetry
 from sessiond.core.runtime.ports import TurnStore
 from sessiond.core.runtime.turn import (
     Turn,
@@ -90,6 +91,7 @@ class _Runner:
                 keeper = asyncio.create_task(self._keep_lease(), name=f"lease {self.session_id}")
                 try:
                     if self.orphaned:
+                        telemetry.LEASE_TAKEOVERS.inc()
                         self.orphaned = False
                         await self._end_orphaned_turn()
                     await self._loop()
@@ -104,6 +106,7 @@ class _Runner:
                 if not await store.pending_events(self.session_id) and not self.wake.is_set():
                     break
         except LeaseLost:
+            telemetry.LEASES_LOST.inc()
             log.warning("another replica took over session %s", self.session_id)
         except Exception:
             log.exception("runner of %s failed", self.session_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from google.protobuf import empty_pb2, struct_pb2
-from sessiond.core import ids
+from sessiond.core import ids, telemetry
 from sessiond.core.eventtypes import TYPE_BY_FIELD
 from sessiond.core.runtime import conversation
 from sessiond.core.runtime.model import (
@@ -173,6 +173,11 @@ class Turn:
         self.stopping = False
 
     async def run(self) -> None:
+        agent = self._session.agent
+        with telemetry.turn_span(self._sid, agent.name, agent.id, agent.model.id):
+            await self._run()
+
+    async def _run(self) -> None:
         await self._append(
             [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
             status=Status.RUNNING,
@@ -291,6 +296,20 @@ class Turn:
         )
         start = new_event(span_model_request_start=event_pb2.SpanModelRequestStartEvent())
         await self._append([start], wait=False)
+        with telemetry.chat_span(request.model, self._sid) as span:
+            calls, usage = await self._stream_reply(request, start.id)
+            telemetry.record_usage(
+                span,
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cache_read_input_tokens,
+                usage.cache_creation_input_tokens,
+            )
+        return await self._announce_calls(calls)
+
+    async def _stream_reply(
+        self, request: ModelRequest, start_id: str
+    ) -> tuple[list[ToolCall], Usage]:
         usage = Usage()
         calls: list[ToolCall] = []
         preview_id = ""
@@ -318,13 +337,13 @@ class Turn:
                     usage = chunk.usage
         except asyncio.CancelledError:
             # An interrupt ends the request normally; a server stop does not.
-            await self._end_span(start.id, usage, is_error=self.stopping)
+            await self._end_span(start_id, usage, is_error=self.stopping)
             raise
         except ModelError:
-            await self._end_span(start.id, usage, is_error=True)
+            await self._end_span(start_id, usage, is_error=True)
             raise
-        await self._end_span(start.id, usage, is_error=False)
-        return await self._announce_calls(calls)
+        await self._end_span(start_id, usage, is_error=False)
+        return calls, usage
 
     async def _emit(self, event_id: str, payload: event_pb2.SessionEvent) -> None:
         field = payload.WhichOneof("payload") or ""
@@ -398,6 +417,10 @@ class Turn:
         waiting: list[str] = []
         for event_id, call in calls:
             kind = self._plan.kind(call.name)
+            telemetry.count_tool(
+                "unknown" if kind is None else kind.kind,
+                "asked" if kind is not None and kind.policy == "always_ask" else "called",
+            )
             if kind is None:
                 await self._tool_result(
                     event_id, f"Unknown tool {call.name!r}: this agent has no such tool.", True
@@ -439,8 +462,11 @@ class Turn:
         return [i for i in order if i in waiting]
 
     async def _run_builtin(self, event_id: str, name: str, args: dict[str, Any]) -> None:
-        toolbox = await self._ctx.tools(self._sid)
-        output = await toolbox.run(name, args)
+        with telemetry.tool_span(name, event_id, "builtin") as span:
+            toolbox = await self._ctx.tools(self._sid)
+            output = await toolbox.run(name, args)
+            span.set_attribute("sessiond.tool.is_error", bool(output.is_error))
+        telemetry.count_tool("builtin", "error" if output.is_error else "ok")
         await self._tool_result(event_id, str(output.text), bool(output.is_error))
 
     async def _tool_result(self, event_id: str, text: str, is_error: bool) -> None:
