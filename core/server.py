@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 from sessiond.core.auth.gate import AuthInterceptor, Gate
 from sessiond.core.auth.keys import KeyRing
 from sessiond.core.auth.limits import Limits
 from sessiond.core.bytecache import DEFAULT_CACHE_BYTES
 from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
-from grpc_reflection.v1alpha import reflection
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.conversation import Conversations
 from sessiond.core.runtime.model import Model

@@ -16,7 +16,6 @@ from typing import Generic
 
 import grpc
 from grpc_health.v1 import health_pb2
-from sessiond.edge.tracing import client_interceptors
 from sessiond.edge.rpc import (
     CoreError,
     Metadata,
@@ -27,6 +26,7 @@ from sessiond.edge.rpc import (
     StreamMethod,
     retry_after,
 )
+from sessiond.edge.tracing import client_interceptors
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [

@@ -18,8 +18,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sessiond.core.server import CoreServer
 from sessiond.edge.app import create_app
-from sessiond.edge.client import GrpcCore
-from sessiond.edge.inprocess import InProcessCore
+from sessiond.cli.inprocess import InProcessTransport
+from sessiond.edge.client import CoreClient
+from sessiond.edge.grpc_transport import GrpcTransport
 
 KEY = "sk-trace-key"
 AUTH = {"x-api-key": KEY}
@@ -41,7 +42,9 @@ _install_provider()
 
 @pytest.fixture
 async def core_server(tmp_path: Path) -> AsyncIterator[CoreServer]:
-    server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "default"}
+    )
     await server.start("127.0.0.1:0")
     try:
         yield server
@@ -125,8 +128,8 @@ async def _run_traced_turn(client: TestClient[Any, Any]) -> list[ReadableSpan]:
 
 
 async def test_a_turn_is_traced_in_process(core_server: CoreServer) -> None:
-    core = InProcessCore.for_server(core_server)
-    client: TestClient[Any, Any] = TestClient(TestServer(create_app(core, [KEY])))
+    core = CoreClient(InProcessTransport(core_server))
+    client: TestClient[Any, Any] = TestClient(TestServer(create_app(core)))
     await client.start_server()
     try:
         await _run_traced_turn(client)
@@ -136,8 +139,8 @@ async def test_a_turn_is_traced_in_process(core_server: CoreServer) -> None:
 
 
 async def test_trace_context_crosses_grpc_into_the_runtime(core_server: CoreServer) -> None:
-    core = GrpcCore(f"127.0.0.1:{core_server.port}")
-    client: TestClient[Any, Any] = TestClient(TestServer(create_app(core, [KEY])))
+    core = CoreClient(GrpcTransport(f"127.0.0.1:{core_server.port}"))
+    client: TestClient[Any, Any] = TestClient(TestServer(create_app(core)))
     await client.start_server()
     try:
         await _run_traced_turn(client)
