@@ -63,6 +63,9 @@ def strip_key_args(args: list[str]) -> tuple[list[str], list[str]]:
 def hide_keys_from_cmdline() -> None:
     """Re-executes this process without ``--api-key`` arguments (see the module doc)."""
     args = sys.argv[1:]
+    # Only the server commands hold keys; `tail` sends its own key as a client.
+    if not args or args[0] not in ("serve", "core", "edge"):
+        return
     if not any(_is_key_flag(a) for a in args) or FD_ENV in os.environ:
         return
     kept, keys = strip_key_args(args)

@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--grpc-tls-key",
             metavar="PEM",
             default=_env("SESSIOND_GRPC_TLS_KEY"),
-            help=_help("private key of --grpc-tls-cert", "none", "SESSIOND_GRPC_TLS_KEY"),
+            help=_help("private key of the TLS certificate", "none", "SESSIOND_GRPC_TLS_KEY"),
         )
         p.add_argument(
             "--requests-per-minute",
