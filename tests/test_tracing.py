@@ -16,9 +16,9 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sessiond.cli.inprocess import InProcessTransport
 from sessiond.core.server import CoreServer
 from sessiond.edge.app import create_app
-from sessiond.cli.inprocess import InProcessTransport
 from sessiond.edge.client import CoreClient
 from sessiond.edge.grpc_transport import GrpcTransport
 
