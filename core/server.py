@@ -8,7 +8,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -45,6 +45,9 @@ SERVICE_NAMES = (
     "sessiond.v1.EnvironmentService",
     "sessiond.v1.SessionService",
     "sessiond.v1.EventService",
+    "sessiond.v1.FileService",
+    "sessiond.v1.MemoryStoreService",
+    "sessiond.v1.SessionResourceService",
 )
 
 
@@ -67,7 +70,10 @@ class CoreServer:
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
         self.log = EventLog(store, self.broker)
-        self.workspaces = Workspaces(data_dir / "workspaces")
+        # Issue 12: files, memory stores, session resources (mounted under the
+        # session's workspace; the toolbox maps the docs' paths to them).
+        self._build_inputs(store, data_dir)
+        self.workspaces = Workspaces(data_dir / "workspaces", wrap=self.mounts.wrap)
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -93,10 +99,47 @@ class CoreServer:
         self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
-        self.sessions = SessionService(store, self.log, self.runtime)
+        self.sessions = SessionService(store, self.log, self.runtime, inputs=self.resources)
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
         self.port = 0
+
+    def _build_inputs(self, store: Store, data_dir: Path) -> None:
+        from sessiond.core.mounts import Mounts
+        from sessiond.core.secrets import SecretBox
+        from sessiond.core.services.files import BlobCache, FileService
+        from sessiond.core.services.memory import MemoryService
+        from sessiond.core.services.resources import SessionResources
+        from sessiond.core.store.files import FileStore
+        from sessiond.core.store.memory import MemoryStoreStore
+
+        file_store = FileStore(store)
+        memory_store = MemoryStoreStore(store)
+        self.files = FileService(file_store, BlobCache(data_dir / "blobs", file_store))
+        self.memory = MemoryService(memory_store)
+        self.mounts = Mounts(
+            data_dir / "workspaces",
+            self.files,
+            memory_store,
+            store.get_session,
+            os.environ.get("SESSIOND_GITHUB_BASE_URL", ""),
+        )
+        self.resources = SessionResources(
+            store, self.mounts, self.files, memory_store, SecretBox.in_dir(data_dir)
+        )
+        self.mounts.tokens_of = self.resources.tokens
+
+    def inputs_servicers(self) -> dict[str, Any]:
+        """The servicers of issue 12, by the edge's name for them."""
+        from sessiond.core.servicers.files import FileServicer
+        from sessiond.core.servicers.memory import MemoryStoreServicer
+        from sessiond.core.servicers.resources import SessionResourceServicer
+
+        return {
+            "files": FileServicer(self.files),
+            "memory_stores": MemoryStoreServicer(self.memory),
+            "resources": SessionResourceServicer(self.resources),
+        }
 
     @classmethod
     async def open(
@@ -139,6 +182,7 @@ class CoreServer:
             EventServicer(self.sessions, self.log), server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        self._add_inputs(server)
         try:
             port = server.add_insecure_port(address)
         except RuntimeError:
@@ -154,6 +198,16 @@ class CoreServer:
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return port
+
+    def _add_inputs(self, server: grpc.aio.Server) -> None:
+        from sessiond.v1 import file_pb2_grpc, memory_pb2_grpc, session_resource_pb2_grpc
+
+        servicers = self.inputs_servicers()
+        file_pb2_grpc.add_FileServiceServicer_to_server(servicers["files"], server)
+        memory_pb2_grpc.add_MemoryStoreServiceServicer_to_server(servicers["memory_stores"], server)
+        session_resource_pb2_grpc.add_SessionResourceServiceServicer_to_server(
+            servicers["resources"], server
+        )
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()

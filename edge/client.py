@@ -14,7 +14,15 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
-from sessiond.v1 import agent_pb2_grpc, environment_pb2_grpc, event_pb2_grpc, session_pb2_grpc
+from sessiond.v1 import (
+    agent_pb2_grpc,
+    environment_pb2_grpc,
+    event_pb2_grpc,
+    file_pb2_grpc,
+    memory_pb2_grpc,
+    session_pb2_grpc,
+    session_resource_pb2_grpc,
+)
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
@@ -37,6 +45,10 @@ class Core(Protocol):
     environments: Any
     sessions: Any
     events: Any
+    # Issue 12: files, memory stores, session resources.
+    files: Any
+    memory_stores: Any
+    resources: Any
 
     async def ready(self) -> bool: ...
 
@@ -71,6 +83,10 @@ class _Backend:
             "sessions": session_pb2_grpc.SessionServiceStub(self.channel),
             "events": event_pb2_grpc.EventServiceStub(self.channel),
             "health": health_pb2_grpc.HealthStub(self.channel),
+            # Issue 12.
+            "files": file_pb2_grpc.FileServiceStub(self.channel),
+            "memory_stores": memory_pb2_grpc.MemoryStoreServiceStub(self.channel),
+            "resources": session_resource_pb2_grpc.SessionResourceServiceStub(self.channel),
         }
         self.down_until = 0.0
 
@@ -251,6 +267,10 @@ class GrpcCore:
         self.environments = _Service(self._pool, "environments")
         self.sessions = _Service(self._pool, "sessions")
         self.events = _Service(self._pool, "events")
+        # Issue 12.
+        self.files = _Service(self._pool, "files")
+        self.memory_stores = _Service(self._pool, "memory_stores")
+        self.resources = _Service(self._pool, "resources")
         from grpc_health.v1 import health_pb2
 
         self._health_request = health_pb2.HealthCheckRequest()

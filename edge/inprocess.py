@@ -277,11 +277,19 @@ class InProcessCore:
         sessions: Any,
         events: Any,
         ready: Callable[[], Awaitable[bool]] | None = None,
+        *,
+        files: Any = None,
+        memory_stores: Any = None,
+        resources: Any = None,
     ) -> None:
         self.agents = _Service(agents, self)
         self.environments = _Service(environments, self)
         self.sessions = _Service(sessions, self)
         self.events = _Service(events, self)
+        # Issue 12: files, memory stores, session resources.
+        self.files = _Service(files, self)
+        self.memory_stores = _Service(memory_stores, self)
+        self.resources = _Service(resources, self)
         self.closed = False
         self.streams: weakref.WeakSet[InProcessStream] = weakref.WeakSet()
         self._ready = ready
@@ -311,6 +319,7 @@ class InProcessCore:
             SessionServicer(server.sessions),
             EventServicer(server.sessions, server.log),
             ready,
+            **server.inputs_servicers(),
         )
 
     async def ready(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,12 @@ def builtin_schemas() -> dict[str, dict[str, Any]]:
 
 
 class Workspaces:
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, wrap: Callable[[str, Any], Awaitable[Any]] | None = None
+    ) -> None:
         self._root = root
+        # Wraps each new toolbox (issue 12: the session's mounts).
+        self._wrap = wrap
         self._boxes: dict[str, Any] = {}
         self._lock = asyncio.Lock()
 
@@ -36,7 +41,10 @@ class Workspaces:
             if box is None:
                 path = self._root / session_id
                 await asyncio.to_thread(path.mkdir, parents=True, exist_ok=True)
-                box = self._boxes[session_id] = Toolbox(Workspace(path))
+                box = Toolbox(Workspace(path))
+                if self._wrap is not None:
+                    box = await self._wrap(session_id, box)
+                self._boxes[session_id] = box
         return box
 
     async def close(self, session_id: str | None) -> None:

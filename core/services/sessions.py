@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sessiond.core import errors, ids
 from sessiond.core.eventtypes import TYPE_BY_FIELD, USER_TYPES
@@ -46,7 +47,11 @@ _OVERRIDES = ("model", "system", "tools", "mcp_servers", "skills")
 
 
 class SessionService:
-    def __init__(self, store: Store, log: EventLog, runtime: Runtime) -> None:
+    def __init__(
+        self, store: Store, log: EventLog, runtime: Runtime, *, inputs: Any = None
+    ) -> None:
+        # Issue 12: checks and mounts the session's resources (SessionResources).
+        self._inputs = inputs
         self._store = store
         self._log = log
         self._runtime = runtime
@@ -75,12 +80,23 @@ class SessionService:
         check_metadata(s.metadata)
         if req.HasField("budget"):
             s.budget.CopyFrom(_budget(req.budget))
-        for i, res in enumerate(req.resources):
-            s.resources.append(_resource(res, i, now))
+        tokens: dict[str, str] = {}
+        if self._inputs is not None:
+            resources, tokens = await self._inputs.normalize(req.resources, s.id)
+            s.resources.extend(resources)
+        else:
+            for i, res in enumerate(req.resources):
+                s.resources.append(_resource(res, i, now))
         s.vault_ids.extend(req.vault_ids)
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
         await self._store.insert_session(s)
+        if self._inputs is not None:
+            try:
+                await self._inputs.created(s, tokens)  # blocks until mounted
+            except BaseException:
+                await self._store.delete_session(s.id)
+                raise
         if initial:
             stored = await self._log.append(s.id, initial, require_open=True)
             self._runtime.notify(s.id, stored)
@@ -174,6 +190,7 @@ class SessionService:
             agent_version=req.agent_version if req.HasField("agent_version") else None,
             include_archived=req.include_archived,
             statuses=[STATUS_NAMES[s] for s in req.statuses if s in STATUS_NAMES],
+            memory_store_id=req.memory_store_id,
             created=(
                 ts_or_none(req, "created_at_gt"),
                 ts_or_none(req, "created_at_gte"),

@@ -104,3 +104,7 @@ events = Table(
         sqlite_where=text("processed_at IS NULL"),
     ),
 )
+
+# The tables of issue 12 (files, memory stores, resource secrets) register on
+# the same metadata.
+from sessiond.core.store import inputs_schema as _inputs_schema  # noqa: E402,F401

@@ -406,6 +406,7 @@ class Store:
         include_archived: bool = False,
         statuses: Sequence[str] = (),
         created: tuple[int | None, int | None, int | None, int | None] = (None,) * 4,
+        memory_store_id: str = "",
     ) -> tuple[list[session_pb2.Session], bool]:
         s = t.sessions
         conds: list[Any] = []
@@ -418,6 +419,10 @@ class Store:
         if statuses:
             conds.append(s.c.status.in_(list(statuses)))
         conds.extend(_range(s.c.created_at, created))
+        if memory_store_id:  # issue 12
+            from sessiond.core.store.memory import sessions_with_store
+
+            conds.append(s.c.id.in_(sessions_with_store(memory_store_id)))
         rows, more = await self._keyset(
             select(s), conds, (s.c.created_at, s.c.id), descending, limit, page
         )
