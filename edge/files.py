@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from sessiond.edge.codec import to_json
 from sessiond.edge.errors import ApiError, invalid_request
 from sessiond.edge.jsonio import json_response
@@ -33,7 +33,7 @@ async def _read_upload(request: web.Request) -> file_pb2.UploadFileRequest:
         part = await reader.next()
         if part is None:
             break
-        if not isinstance(part, web.BodyPartReader):
+        if not isinstance(part, BodyPartReader):
             raise invalid_request("Nested multipart bodies are not accepted.")
         if part.name == "file":
             data = bytearray()
