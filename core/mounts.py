@@ -119,7 +119,11 @@ class Mounts:
         return self._locks.setdefault(session_id, asyncio.Lock())
 
     async def prepare(
-        self, session: session_pb2.Session, tokens: dict[str, str] | None = None
+        self,
+        session: session_pb2.Session,
+        tokens: dict[str, str] | None = None,
+        *,
+        files_only: bool = False,
     ) -> None:
         """Materializes every resource of ``session`` (idempotent)."""
         async with self._lock(session.id):
@@ -131,13 +135,15 @@ class Mounts:
                 kind = res.WhichOneof("type")
                 if kind == "file":
                     await self.mount_file(ws, res.file)
+                elif files_only:
+                    continue
                 elif kind == "github_repository":
                     await self._clone(
                         ws, res.github_repository, (tokens or {}).get(res.github_repository.id)
                     )
                 elif kind == "memory_store":
                     attached.append(await self._mount_memory(ws, res.memory_store))
-            if not state.ready:
+            if not state.ready and not files_only:
                 state.stores = attached
                 state.ready = True
             state.session = session
@@ -312,13 +318,17 @@ class MountedToolbox:
         from sessiond.core.runtime.tools.output import ToolOutput
 
         ws = self._mounts.workspace(self._sid)
-        if self._sid not in self._mounts._state:
-            try:
-                session = await self._mounts.session_of(self._sid)
+        try:
+            # Resources may have been added through another replica: mount what
+            # is missing (memory stores and repositories only the first time).
+            session = await self._mounts.session_of(self._sid)
+            if self._sid in self._mounts._state:
+                await self._mounts.prepare(session, files_only=True)
+            else:
                 tokens = await self._mounts.tokens_of(self._sid)
                 await self._mounts.prepare(session, tokens)
-            except errors.SessiondError as e:
-                return ToolOutput(f"the session's resources could not be mounted: {e}", True)
+        except errors.SessiondError as e:
+            return ToolOutput(f"the session's resources could not be mounted: {e}", True)
         args = dict(input)
         if name == "bash" and isinstance(args.get("command"), str):
             args["command"] = rewrite(args["command"], ws)
