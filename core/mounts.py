@@ -38,8 +38,12 @@ UPLOADS = "/mnt/session/uploads"
 OUTPUTS = "/mnt/session/outputs"
 MEMORY = "/mnt/memory"
 WORKSPACE = "/workspace"
+# docs "Agent Skills" (agents-and-tools/agent-skills/overview): a skill's
+# directory is at /skills/<directory> in the container.
+SKILLS = "/skills"
 _PATHS = re.compile(
-    r"(?<![\w./-])(/mnt/session/uploads|/mnt/session/outputs|/mnt/memory|/workspace)(?![\w.-])"
+    r"(?<![\w./-])(/mnt/session/uploads|/mnt/session/outputs|/mnt/memory|/workspace|/skills)"
+    r"(?![\w.-])"
 )
 _PATH_ARGS = ("file_path", "path", "pattern")
 _WRITING = ("write", "edit")
@@ -49,6 +53,8 @@ def host_path(workspace: Path, docs_path: str) -> Path:
     """Where a docs path lives on the host, for a session whose workspace is ``workspace``."""
     if docs_path == WORKSPACE or docs_path.startswith(WORKSPACE + "/"):
         return workspace / docs_path[len(WORKSPACE) :].lstrip("/")
+    if docs_path == SKILLS or docs_path.startswith(SKILLS + "/"):
+        return workspace / ".mnt" / docs_path.lstrip("/")
     return workspace / ".mnt" / docs_path.removeprefix("/mnt/").lstrip("/")
 
 
@@ -72,6 +78,8 @@ class _State:
     outputs: dict[str, str] = field(default_factory=dict)
     ready: bool = False
     session: session_pb2.Session | None = None
+    # What the system prompt says of the mounts (memory stores, skills).
+    notes: str = ""
 
 
 class Mounts:
@@ -87,6 +95,7 @@ class Mounts:
         self.session_of = get_session
         self.github_base = github_base
         self.tokens_of: Callable[[str], Awaitable[dict[str, str]]] = _no_tokens
+        self.skills: Any = None  # the SkillService
         self._files = files
         self._memory = memory
         self._state: dict[str, _State] = {}
@@ -101,6 +110,7 @@ class Mounts:
         out: list[tuple[Path, str, bool]] = [
             (host_path(ws, UPLOADS), UPLOADS, True),
             (host_path(ws, OUTPUTS), OUTPUTS, False),
+            (host_path(ws, SKILLS), SKILLS, True),
         ]
         for res in session.resources:
             if res.HasField("memory_store") and res.memory_store.mount_path:
@@ -144,9 +154,43 @@ class Mounts:
                 elif kind == "memory_store":
                     attached.append(await self._mount_memory(ws, res.memory_store))
             if not state.ready and not files_only:
+                state.notes = _memory_notes(session) + await self._mount_skills(ws, session)
                 state.stores = attached
                 state.ready = True
             state.session = session
+
+    async def ensure(self, session_id: str) -> None:
+        """Mounts what is missing before a tool call or a model request (resources
+        may have been added through another replica; memory stores, skills and
+        repositories are mounted once)."""
+        session = await self.session_of(session_id)
+        if session_id in self._state:
+            await self.prepare(session, files_only=True)
+        else:
+            await self.prepare(session, await self.tokens_of(session_id))
+
+    async def system_notes(self, session_id: str) -> str:
+        """The system prompt's addition for the session's memory stores and skills."""
+        await self.ensure(session_id)
+        state = self._state.get(session_id)
+        return state.notes if state is not None else ""
+
+    async def _mount_skills(self, ws: Path, session: session_pb2.Session) -> str:
+        lines: list[str] = []
+        for skill in session.agent.skills:
+            if skill.WhichOneof("type") != "custom" or self.skills is None:
+                continue
+            ref = skill.custom
+            bundle = await self.skills.get_version(ref.skill_id, ref.version or "latest")
+            await asyncio.to_thread(_unzip, bundle.zip, host_path(ws, SKILLS))
+            v = bundle.version
+            lines.append(f"- {v.name} ({SKILLS}/{bundle.directory}/SKILL.md): {v.description}")
+        if not lines:
+            return ""
+        return (
+            "\n\nSkills are available under /skills. When a task matches a skill's "
+            "description, read its SKILL.md first and follow it:\n" + "\n".join(lines)
+        )
 
     async def mount_file(self, ws: Path, f: session_pb2.FileResource) -> None:
         row = await self._files.get(f.file_id)
@@ -319,14 +363,7 @@ class MountedToolbox:
 
         ws = self._mounts.workspace(self._sid)
         try:
-            # Resources may have been added through another replica: mount what
-            # is missing (memory stores and repositories only the first time).
-            session = await self._mounts.session_of(self._sid)
-            if self._sid in self._mounts._state:
-                await self._mounts.prepare(session, files_only=True)
-            else:
-                tokens = await self._mounts.tokens_of(self._sid)
-                await self._mounts.prepare(session, tokens)
+            await self._mounts.ensure(self._sid)
         except errors.SessiondError as e:
             return ToolOutput(f"the session's resources could not be mounted: {e}", True)
         args = dict(input)
@@ -347,6 +384,42 @@ class MountedToolbox:
         if notes:
             out = ToolOutput("\n".join([out.text, *notes]), out.is_error)
         return out
+
+
+def _memory_notes(session: session_pb2.Session) -> str:
+    lines = []
+    for res in session.resources:
+        if not res.HasField("memory_store"):
+            continue
+        m = res.memory_store
+        ro = m.access == session_pb2.MEMORY_STORE_ACCESS_READ_ONLY
+        line = f"- {m.mount_path} ({'read-only' if ro else 'read-write'}): {m.name}"
+        if m.description:
+            line += f": {m.description}"
+        if m.instructions:
+            line += f"\n  {m.instructions}"
+        lines.append(line)
+    if not lines:
+        return ""
+    return (
+        "\n\nMemory stores are mounted as directories; read them for what earlier "
+        "sessions learned and keep them up to date with your file tools:\n" + "\n".join(lines)
+    )
+
+
+def _unzip(archive: bytes, target: Path) -> None:
+    import io
+    import zipfile
+
+    target.mkdir(parents=True, exist_ok=True)
+    root = target.resolve()
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        for info in z.infolist():
+            dest = (target / info.filename).resolve()
+            if info.is_dir() or not dest.is_relative_to(root):
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(z.read(info))
 
 
 async def _no_tokens(session_id: str) -> dict[str, str]:

@@ -48,6 +48,7 @@ SERVICE_NAMES = (
     "sessiond.v1.FileService",
     "sessiond.v1.MemoryStoreService",
     "sessiond.v1.SessionResourceService",
+    "sessiond.v1.SkillService",
 )
 
 
@@ -82,6 +83,7 @@ class CoreServer:
             sleep=sleep,
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
+            system_notes=self.mounts.system_notes,
         )
         self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
         self.listener: Listener | None = None
@@ -110,13 +112,16 @@ class CoreServer:
         from sessiond.core.services.files import BlobCache, FileService
         from sessiond.core.services.memory import MemoryService
         from sessiond.core.services.resources import SessionResources
+        from sessiond.core.services.skills import SkillService
         from sessiond.core.store.files import FileStore
         from sessiond.core.store.memory import MemoryStoreStore
+        from sessiond.core.store.skills import SkillStore
 
         file_store = FileStore(store)
         memory_store = MemoryStoreStore(store)
         self.files = FileService(file_store, BlobCache(data_dir / "blobs", file_store))
         self.memory = MemoryService(memory_store)
+        self.skills = SkillService(SkillStore(store))
         self.mounts = Mounts(
             data_dir / "workspaces",
             self.files,
@@ -124,6 +129,7 @@ class CoreServer:
             store.get_session,
             os.environ.get("SESSIOND_GITHUB_BASE_URL", ""),
         )
+        self.mounts.skills = self.skills
         self.resources = SessionResources(
             store, self.mounts, self.files, memory_store, SecretBox.in_dir(data_dir)
         )
@@ -134,11 +140,13 @@ class CoreServer:
         from sessiond.core.servicers.files import FileServicer
         from sessiond.core.servicers.memory import MemoryStoreServicer
         from sessiond.core.servicers.resources import SessionResourceServicer
+        from sessiond.core.servicers.skills import SkillServicer
 
         return {
             "files": FileServicer(self.files),
             "memory_stores": MemoryStoreServicer(self.memory),
             "resources": SessionResourceServicer(self.resources),
+            "skills": SkillServicer(self.skills),
         }
 
     @classmethod
@@ -200,7 +208,12 @@ class CoreServer:
         return port
 
     def _add_inputs(self, server: grpc.aio.Server) -> None:
-        from sessiond.v1 import file_pb2_grpc, memory_pb2_grpc, session_resource_pb2_grpc
+        from sessiond.v1 import (
+            file_pb2_grpc,
+            memory_pb2_grpc,
+            session_resource_pb2_grpc,
+            skill_pb2_grpc,
+        )
 
         servicers = self.inputs_servicers()
         file_pb2_grpc.add_FileServiceServicer_to_server(servicers["files"], server)
@@ -208,6 +221,7 @@ class CoreServer:
         session_resource_pb2_grpc.add_SessionResourceServiceServicer_to_server(
             servicers["resources"], server
         )
+        skill_pb2_grpc.add_SkillServiceServicer_to_server(servicers["skills"], server)
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()

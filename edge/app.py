@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sessiond.edge import agents, environments, events, files, memory, resources, sessions
+from sessiond.edge import agents, environments, events, files, memory, resources, sessions, skills
 from sessiond.edge.client import Core
 from sessiond.edge.errors import ApiError, error_middleware
 from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
@@ -43,7 +43,7 @@ def create_app(
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
         app.add_routes(module.routes)
-    for module in (files, memory, resources):  # issue 12
+    for module in (files, memory, resources, skills):  # issue 12
         app.add_routes(module.routes)
 
     app.on_response_prepare.append(_echo_request_id)

@@ -22,6 +22,7 @@ from sessiond.v1 import (
     memory_pb2_grpc,
     session_pb2_grpc,
     session_resource_pb2_grpc,
+    skill_pb2_grpc,
 )
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -49,6 +50,7 @@ class Core(Protocol):
     files: Any
     memory_stores: Any
     resources: Any
+    skills: Any
 
     async def ready(self) -> bool: ...
 
@@ -87,6 +89,7 @@ class _Backend:
             "files": file_pb2_grpc.FileServiceStub(self.channel),
             "memory_stores": memory_pb2_grpc.MemoryStoreServiceStub(self.channel),
             "resources": session_resource_pb2_grpc.SessionResourceServiceStub(self.channel),
+            "skills": skill_pb2_grpc.SkillServiceStub(self.channel),
         }
         self.down_until = 0.0
 
@@ -271,6 +274,7 @@ class GrpcCore:
         self.files = _Service(self._pool, "files")
         self.memory_stores = _Service(self._pool, "memory_stores")
         self.resources = _Service(self._pool, "resources")
+        self.skills = _Service(self._pool, "skills")
         from grpc_health.v1 import health_pb2
 
         self._health_request = health_pb2.HealthCheckRequest()

@@ -281,6 +281,7 @@ class InProcessCore:
         files: Any = None,
         memory_stores: Any = None,
         resources: Any = None,
+        skills: Any = None,
     ) -> None:
         self.agents = _Service(agents, self)
         self.environments = _Service(environments, self)
@@ -290,6 +291,7 @@ class InProcessCore:
         self.files = _Service(files, self)
         self.memory_stores = _Service(memory_stores, self)
         self.resources = _Service(resources, self)
+        self.skills = _Service(skills, self)
         self.closed = False
         self.streams: weakref.WeakSet[InProcessStream] = weakref.WeakSet()
         self._ready = ready

@@ -116,3 +116,28 @@ resource_secrets = Table(
     Column("session_id", ID, nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
 )
+
+skills = Table(
+    "skills",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace(),
+    Column("created_at", BigInteger, nullable=False),
+    # sessiond.v1.SkillResource
+    Column("body", LargeBinary, nullable=False),
+    Index("skills_by_created", "workspace", "created_at", "id"),
+)
+
+skill_versions = Table(
+    "skill_versions",
+    metadata,
+    Column("skill_id", ID, primary_key=True),
+    Column("version", String(32), primary_key=True),
+    _workspace(),
+    Column("created_at", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    # The directory the bundle's files sit in, and the bundle as a zip archive.
+    Column("directory", String(255), nullable=False),
+    Column("bundle", LargeBinary, nullable=False),
+)

@@ -401,3 +401,73 @@ async def test_conflicting_writes_from_two_sessions_keep_both(client: AsyncAnthr
 
 
 _ = (Path, os)
+
+
+# ------------------------------------------------------------------------ skills
+
+SKILL_MD = b"---\nname: greeter\ndescription: Greets people politely. Use when asked to greet.\n---\n\nSay hello.\n"
+
+
+async def test_skills_versions_and_the_session_sees_the_bundle(client: AsyncAnthropic) -> None:
+    from anthropic.types.beta import BetaSkill
+    from anthropic.types.beta.skills import BetaSkillVersion
+
+    created = await raw_json(
+        client.beta.skills.with_raw_response.create(
+            display_name="Greeter",
+            files=[
+                ("greeter/SKILL.md", SKILL_MD, "text/markdown"),
+                ("greeter/hello.sh", b"echo hello\n", "text/plain"),
+            ],
+        ),
+        BetaSkill,
+    )
+    skill_id = created["id"]
+    assert created["display_name"] == "Greeter" and created["source"] == {"type": "custom"}
+    await raw_json(client.beta.skills.with_raw_response.retrieve(skill_id), BetaSkill)
+    await raw_page(client.beta.skills.with_raw_response.list(), BetaSkill)
+    v2 = await raw_json(
+        client.beta.skills.versions.with_raw_response.create(
+            skill_id, files=[("greeter/SKILL.md", SKILL_MD + b"Twice.\n", "text/markdown")]
+        ),
+        BetaSkillVersion,
+    )
+    assert v2["name"] == "greeter" and v2["description"].startswith("Greets people")
+    versions = await raw_page(
+        client.beta.skills.versions.with_raw_response.list(skill_id), BetaSkillVersion
+    )
+    assert len(versions["data"]) == 2
+    await raw_json(
+        client.beta.skills.versions.with_raw_response.retrieve(v2["id"], skill_id=skill_id),
+        BetaSkillVersion,
+    )
+    archive = await client.beta.skills.versions.download(v2["id"], skill_id=skill_id)
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(await archive.read())).namelist()
+    assert names == ["greeter/SKILL.md"]
+    with pytest.raises(anthropic.BadRequestError):
+        await client.beta.skills.create(files=[("x/README.md", b"no skill", "text/plain")])
+
+    agent = await client.beta.agents.create(
+        model="claude-sonnet-4-5",
+        name="skilled",
+        tools=[{"type": "agent_toolset_20260401"}],
+        skills=[{"type": "custom", "skill_id": skill_id, "version": v2["id"]}],
+    )
+    sess = await client.beta.sessions.create(agent=agent.id, environment_id=await _env(client))
+    events = await _run(
+        client, sess.id, tool_line("bash", {"command": "cat /skills/greeter/SKILL.md"})
+    )
+    assert "Twice." in _text(_results(events)[0])
+    with pytest.raises(anthropic.BadRequestError):
+        await client.beta.agents.create(
+            model="claude-sonnet-4-5",
+            name="too-many",
+            skills=[{"type": "custom", "skill_id": skill_id, "version": "latest"}] * 21,
+        )
+    await client.beta.skills.versions.delete(v2["id"], skill_id=skill_id)
+    await client.beta.skills.delete(skill_id)
+    with pytest.raises(anthropic.NotFoundError):
+        await client.beta.skills.retrieve(skill_id)

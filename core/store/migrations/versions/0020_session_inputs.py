@@ -1,4 +1,4 @@
-"""Files, memory stores, memories and their versions, the memory stores each
+"""Files, skills, memory stores, memories and their versions, the memory stores each
 session attached, and encrypted repository tokens (issue 12)."""
 
 from __future__ import annotations
@@ -93,9 +93,31 @@ def upgrade() -> None:
         sa.Column("ciphertext", sa.LargeBinary, nullable=False),
     )
 
+    op.create_table(
+        "skills",
+        sa.Column("id", ID, primary_key=True),
+        _workspace(),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+    )
+    op.create_index("skills_by_created", "skills", ["workspace", "created_at", "id"])
+    op.create_table(
+        "skill_versions",
+        sa.Column("skill_id", ID, primary_key=True),
+        sa.Column("version", sa.String(32), primary_key=True),
+        _workspace(),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("directory", sa.String(255), nullable=False),
+        sa.Column("bundle", sa.LargeBinary, nullable=False),
+    )
+
 
 def downgrade() -> None:
     for table in (
+        "skill_versions",
+        "skills",
         "resource_secrets",
         "session_memory_stores",
         "memory_versions",
