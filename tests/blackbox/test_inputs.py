@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -400,12 +398,12 @@ async def test_conflicting_writes_from_two_sessions_keep_both(client: AsyncAnthr
     assert contents[f"/plan.md.conflict-{b.id}"] == "B\n"
 
 
-_ = (Path, os)
-
-
 # ------------------------------------------------------------------------ skills
 
-SKILL_MD = b"---\nname: greeter\ndescription: Greets people politely. Use when asked to greet.\n---\n\nSay hello.\n"
+SKILL_MD = (
+    b"---\nname: greeter\ndescription: Greets people politely. Use when asked to greet.\n"
+    b"---\n\nSay hello.\n"
+)
 
 
 async def test_skills_versions_and_the_session_sees_the_bundle(client: AsyncAnthropic) -> None:
