@@ -170,9 +170,12 @@ class Mounts:
             await self.prepare(session, await self.tokens_of(session_id))
 
     async def system_notes(self, session_id: str) -> str:
-        """The system prompt's addition for the session's memory stores and skills."""
-        await self.ensure(session_id)
+        """The system prompt's addition for the session's memory stores and skills
+        (mounted on this replica's first request of the session; then cached)."""
         state = self._state.get(session_id)
+        if state is None:
+            await self.ensure(session_id)
+            state = self._state.get(session_id)
         return state.notes if state is not None else ""
 
     async def _mount_skills(self, ws: Path, session: session_pb2.Session) -> str:
