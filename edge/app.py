@@ -7,7 +7,7 @@ import secrets
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge import agents, environments, events, files, memory, resources, sessions, skills
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
@@ -46,6 +46,8 @@ def create_app(
 
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
+        app.add_routes(module.routes)
+    for module in (files, memory, resources, skills):  # issue 12
         app.add_routes(module.routes)
 
     app.on_response_prepare.append(_echo_request_id)
