@@ -29,6 +29,7 @@ from sessiond.v1 import (
 )
 
 WAIT = 10.0
+KEY = "sk-seam-test"
 FILES = (
     agent_pb2,
     environment_pb2,
@@ -187,7 +188,9 @@ async def test_side_effecting_rpc_goes_on_when_a_core_cannot_be_reached(
 
 @pytest.fixture
 async def core_server(tmp_path: Path) -> AsyncIterator[CoreServer]:
-    server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "default"}
+    )
     await server.start("127.0.0.1:0")
     try:
         yield server
@@ -196,7 +199,7 @@ async def core_server(tmp_path: Path) -> AsyncIterator[CoreServer]:
 
 
 async def test_grpc_stream_is_attached_once_opened(core_server: CoreServer) -> None:
-    core = CoreClient(GrpcTransport(f"127.0.0.1:{core_server.port}"))
+    core = CoreClient(GrpcTransport(f"127.0.0.1:{core_server.port}"), (("x-api-key", KEY),))
     try:
         agent = (
             await core.agents.create_agent(

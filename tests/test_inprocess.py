@@ -46,6 +46,7 @@ async def server(tmp_path: Path) -> AsyncIterator[CoreServer]:
         f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         tmp_path,
         retry=RetryPolicy(max_retries=2, base_seconds=0.01),
+        api_keys={KEY: "default"},
     )
     await core_server.start("127.0.0.1:0")
     try:
@@ -56,7 +57,7 @@ async def server(tmp_path: Path) -> AsyncIterator[CoreServer]:
 
 @pytest.fixture
 async def core(server: CoreServer) -> AsyncIterator[CoreClient]:
-    client = CoreClient(InProcessTransport(server))
+    client = CoreClient(InProcessTransport(server), (("x-api-key", KEY),))
     try:
         yield client
     finally:
@@ -266,7 +267,7 @@ async def test_failure_while_streaming_is_an_opaque_internal_error(
 
 
 async def test_close_closes_open_streams(server: CoreServer) -> None:
-    core = CoreClient(InProcessTransport(server))
+    core = CoreClient(InProcessTransport(server), (("x-api-key", KEY),))
     sid = await new_session(core)
     stream = await core.events.stream_events(stream_request(sid))
     reader = asyncio.ensure_future(anext(stream))
@@ -311,10 +312,10 @@ async def test_metadata_reaches_the_servicer_context(
 
     monkeypatch.setattr(type(servicer), "GetAgent", spy)
     transport = InProcessTransport(server)  # registers the spied handler
-    keyed = CoreClient(transport).with_metadata((("x-api-key", "sk-caller"),))
+    keyed = CoreClient(transport).with_metadata((("x-api-key", KEY),))
     with pytest.raises(CoreError):
         await keyed.agents.get_agent(agent_pb2.GetAgentRequest(agent_id="agent_missing"))
-    assert seen == [(("x-api-key", "sk-caller"),)]
+    assert seen == [(("x-api-key", KEY),)]
 
 
 async def test_ready_follows_the_server(tmp_path: Path) -> None:
@@ -344,7 +345,7 @@ async def read_frame(resp: ClientResponse) -> dict[str, str] | None:
 
 
 async def test_edge_app_over_the_in_process_core(server: CoreServer, core: CoreClient) -> None:
-    client = TestClient(TestServer(create_app(core, [KEY])))
+    client = TestClient(TestServer(create_app(core)))
     await client.start_server()
     try:
         resp = await client.get("/healthz")
