@@ -8,13 +8,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 from sessiond.core.runtime.model import ModelRequest
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.server import CoreServer
 from sessiond.v1 import agent_pb2, environment_pb2, memory_pb2, session_pb2, skill_pb2
 
-from tests.test_core_grpc import Stubs, open_stream, user_message
+from tests.test_core_grpc import (
+    KEY,
+    WORKSPACE,
+    Stubs,
+    keyed_channel,
+    open_stream,
+    user_message,
+)
 from tests.test_runtime_flows import send, until_idle
 
 
@@ -33,13 +39,16 @@ class RecordingModel:
 
 async def test_memory_and_skills_are_described_in_the_system_prompt(tmp_path: Path) -> None:
     model = RecordingModel()
-    server = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, model)
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, model, api_keys={KEY: WORKSPACE}
+    )
     port = await server.start("127.0.0.1:0")
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = keyed_channel(f"127.0.0.1:{port}")
     try:
         s = Stubs(channel)
         store = await server.memory.create_store(
-            memory_pb2.CreateMemoryStoreRequest(name="Team Notes", description="how we work")
+            memory_pb2.CreateMemoryStoreRequest(name="Team Notes", description="how we work"),
+            ws=WORKSPACE,
         )
         skill = await server.skills.create(
             skill_pb2.CreateSkillRequest(
@@ -49,7 +58,8 @@ async def test_memory_and_skills_are_described_in_the_system_prompt(tmp_path: Pa
                         content=b"---\nname: greeter\ndescription: Greets people.\n---\nHi\n",
                     )
                 ]
-            )
+            ),
+            ws=WORKSPACE,
         )
         agent = (
             await s.agents.CreateAgent(
