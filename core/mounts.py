@@ -347,6 +347,18 @@ class Mounts:
             await self._files.store_bytes(name, mime, data, ws=owner, scope_id=session_id)
             state.outputs[name] = sha
 
+    def repositories(self, session_id: str) -> list[Path]:
+        """Where the session's repositories are checked out, on the host."""
+        state = self._state.get(session_id)
+        if state is None or state.session is None:
+            return []
+        ws = self.workspace(session_id)
+        return [
+            host_path(ws, r.github_repository.mount_path)
+            for r in state.session.resources
+            if r.HasField("github_repository")
+        ]
+
     def sandbox_binds(self, session_id: str) -> list[tuple[Path, str, bool]]:
         """What a sandbox of the session binds (host path, sandbox path, read-only);
         none until the session's mounts are prepared on this replica."""
@@ -429,12 +441,56 @@ class MountedToolbox:
         return out
 
     async def _give_writable(self) -> None:
-        """Hands each writable mount (once) to the sandbox user."""
+        """Lets the sandbox user reach the mounts the server wrote (it writes with
+        umask 077): the read-only ones stay the server's, readable by all (again
+        on every call: files are added and memory is reset); the writable ones
+        and the repositories are handed to the sandbox user, once."""
         assert self._owner is not None
-        for host, _docs, ro in self._mounts.sandbox_binds(self._sid):
-            if not ro and host not in self._owned:
+        ws = self._mounts.workspace(self._sid)
+        binds = self._mounts.sandbox_binds(self._sid)
+        repos = self._mounts.repositories(self._sid)
+        readable: list[Path] = []
+        for host, _docs, ro in binds:
+            if ro:
+                readable.append(host)
+            elif host not in self._owned:
                 await asyncio.to_thread(_chown_tree, host, self._owner)
                 self._owned.add(host)
+        for host in repos:
+            if host not in self._owned and await asyncio.to_thread((host / ".git").exists):
+                await asyncio.to_thread(_chown_tree, host, self._owner)
+                self._owned.add(host)
+        reach = [b[0] for b in binds] + repos
+        await asyncio.to_thread(_open_up, ws, reach, readable)
+
+
+def _open_up(ws: Path, reach: list[Path], readable: list[Path]) -> None:
+    """Search on the directories from ``ws`` down to each mount in ``reach``,
+    and read on everything under the ``readable`` ones; never through a symlink."""
+    import os
+    import stat
+
+    def add(path: Path | str, bits: int) -> None:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode) or st.st_mode & bits == bits:
+            return
+        os.chmod(path, stat.S_IMODE(st.st_mode) | bits, follow_symlinks=False)
+
+    for mount in reach:
+        if not mount.exists() or not mount.is_relative_to(ws):
+            continue
+        for parent in reversed(mount.relative_to(ws).parents):
+            if parent != Path("."):
+                add(ws / parent, 0o001)
+    for root in readable:
+        if not root.exists() or root.is_symlink():
+            continue
+        add(root, 0o005)
+        for dirpath, dirnames, filenames in os.walk(root):
+            for name in dirnames:
+                add(os.path.join(dirpath, name), 0o005)
+            for name in filenames:
+                add(os.path.join(dirpath, name), 0o004)
 
 
 def _chown_tree(top: Path, owner: tuple[int, int]) -> None:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -235,6 +238,35 @@ async def test_memory_store_crud_versions_precondition_and_conflict(
 async def test_the_agent_reads_a_file_a_repository_and_a_memory(
     client: AsyncAnthropic, git: GitServer
 ) -> None:
+    await _reads_inputs(client, git, sandboxed=False)
+
+
+@pytest.fixture(scope="module")
+async def sandboxed_server(git: GitServer) -> AsyncIterator[Server]:
+    # Not under pytest's own 0700 base dir (see test_sandbox_escape.py): the
+    # sandbox user needs search on the data dir's parents.
+    base = Path(tempfile.mkdtemp(prefix="sessiond-inputs-"))
+    env = {"SESSIOND_GITHUB_BASE_URL": git.base_url, "SESSIOND_SANDBOX": "bwrap"}
+    srv = await start_server(base / "data", api_key=KEY, log_dir=base, env=env)
+    try:
+        yield srv
+    finally:
+        assert await srv.stop() == 0, srv.describe()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def test_the_sandboxed_agent_reads_a_file_a_repository_and_a_memory(
+    sandboxed_server: Server, git: GitServer
+) -> None:
+    """The same with bash in bubblewrap: the mounts are bound at the docs' paths
+    (read-only where the docs say so), and outputs written there are collected."""
+    async with client_for(sandboxed_server) as client:
+        await _reads_inputs(client, git, sandboxed=True)
+
+
+async def _reads_inputs(client: AsyncAnthropic, git: GitServer, *, sandboxed: bool) -> None:
+    memory, outputs = "/mnt/memory/team", "/mnt/session/outputs"
+    upload = "/mnt/session/uploads/data.csv"
     f = await client.beta.files.upload(file=("data.csv", b"x,y\n3,4\n", "text/csv"))
     store = await client.beta.memory_stores.create(name="team", description="team notes")
     await client.beta.memory_stores.memories.create(store.id, path="/style.md", content="use tabs")
@@ -280,6 +312,9 @@ async def test_the_agent_reads_a_file_a_repository_and_a_memory(
                 tool_line("bash", {"command": "cat /workspace/tool/README.md"}),
                 tool_line("bash", {"command": "cat /mnt/memory/team/style.md"}),
                 tool_line("write", {"file_path": "/mnt/memory/team/new.md", "content": "no"}),
+                tool_line("bash", {"command": f"echo no > {memory}/new.md; ls {memory}"}),
+                tool_line("bash", {"command": f"echo no > {upload}; cat {upload}"}),
+                tool_line("bash", {"command": f"echo done > {outputs}/done.txt && echo written"}),
             ]
         ),
     )
@@ -288,6 +323,17 @@ async def test_the_agent_reads_a_file_a_repository_and_a_memory(
     assert "hello from the repo" in _text(results[1])
     assert "use tabs" in _text(results[2])
     assert results[3]["is_error"] and "read-only" in _text(results[3])
+    if sandboxed:
+        # The mounts are real: the kernel refuses writes to the read-only ones.
+        assert "Read-only file system" in _text(results[4]), results[4]
+        assert "Read-only file system" in _text(results[5]), results[5]
+        assert "3,4" in _text(results[5])
+    else:
+        # Unsandboxed, the change is made on the host and then undone.
+        assert "were discarded" in _text(results[4]), results[4]
+    assert "written" in _text(results[6]), results[6]
+    outputs = await client.beta.files.list(scope_id=session_id)
+    assert [o.filename for o in outputs.data] == ["done.txt"]
     memories = await client.beta.memory_stores.memories.list(store.id)
     assert [m.path for m in memories.data] == ["/style.md"]  # type: ignore[union-attr]
     assert TOKEN not in json.dumps(events)
