@@ -155,6 +155,8 @@ class Workspaces:
         else:
             path = self._root / session_id
             await asyncio.to_thread(shutil.rmtree, path, True)
+            if self._mounts is not None:
+                self._mounts.forget(session_id)  # its mounts went with the workspace
             if self._sandboxes is not None:
                 run = self._sandboxes.run_root / session_id
                 await asyncio.to_thread(shutil.rmtree, run, True)
