@@ -31,10 +31,15 @@ from sessiond.core.runtime.workspaces import Workspaces, builtin_schemas
 from sessiond.core.servicers.agents import AgentServicer
 from sessiond.core.servicers.environments import EnvironmentServicer
 from sessiond.core.servicers.events import EventServicer
+from sessiond.core.servicers.files import FileServicer
+from sessiond.core.servicers.memory import MemoryStoreServicer
+from sessiond.core.servicers.resources import SessionResourceServicer
 from sessiond.core.servicers.sessions import SessionServicer
+from sessiond.core.servicers.skills import SkillServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.store.base import INTERNAL
 from sessiond.core.store.store import Store
 from sessiond.core.telemetry import server_interceptors
 from sessiond.v1 import (
@@ -43,8 +48,12 @@ from sessiond.v1 import (
     environment_pb2_grpc,
     event_pb2,
     event_pb2_grpc,
+    file_pb2_grpc,
+    memory_pb2_grpc,
     session_pb2,
     session_pb2_grpc,
+    session_resource_pb2_grpc,
+    skill_pb2_grpc,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +68,10 @@ SERVICE_NAMES = (
     "sessiond.v1.EnvironmentService",
     "sessiond.v1.SessionService",
     "sessiond.v1.EventService",
+    "sessiond.v1.FileService",
+    "sessiond.v1.MemoryStoreService",
+    "sessiond.v1.SessionResourceService",
+    "sessiond.v1.SkillService",
 )
 
 
@@ -71,6 +84,11 @@ class Servicers:
     environments: EnvironmentServicer
     sessions: SessionServicer
     events: EventServicer
+    # Issue 12: files, memory stores, session resources, skills.
+    files: FileServicer
+    memory_stores: MemoryStoreServicer
+    resources: SessionResourceServicer
+    skills: SkillServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -79,6 +97,12 @@ class Servicers:
         environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(self.environments, server)
         session_pb2_grpc.add_SessionServiceServicer_to_server(self.sessions, server)
         event_pb2_grpc.add_EventServiceServicer_to_server(self.events, server)
+        file_pb2_grpc.add_FileServiceServicer_to_server(self.files, server)
+        memory_pb2_grpc.add_MemoryStoreServiceServicer_to_server(self.memory_stores, server)
+        session_resource_pb2_grpc.add_SessionResourceServiceServicer_to_server(
+            self.resources, server
+        )
+        skill_pb2_grpc.add_SkillServiceServicer_to_server(self.skills, server)
 
 
 class CoreServer:
@@ -110,8 +134,14 @@ class CoreServer:
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.broker = Broker()
         self.log = EventLog(store, self.broker, cache_bytes=cache_bytes)
+        # Issue 12: files, memory stores, session resources (mounted under the
+        # session's workspace; bound into the sandbox, or mapped by the toolbox).
+        self._build_inputs(store, data_dir)
         self.workspaces = Workspaces(
-            data_dir / "workspaces", sandboxes=sandboxes, lookup=self._session_and_environment
+            data_dir / "workspaces",
+            sandboxes=sandboxes,
+            lookup=self._session_and_environment,
+            mounts=self.mounts,
         )
         ctx = TurnContext(
             log=self.log,
@@ -122,6 +152,7 @@ class CoreServer:
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
             conversations=Conversations(cache_bytes),
+            system_notes=self.mounts.system_notes,
         )
         self.runtime = Runtime(
             ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease
@@ -142,7 +173,11 @@ class CoreServer:
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
         self.sessions = SessionService(
-            store, self.log, self.runtime, running_limit=self.gate.limits.running_sessions
+            store,
+            self.log,
+            self.runtime,
+            running_limit=self.gate.limits.running_sessions,
+            inputs=self.resources,
         )
         self.streams = EventStreams(store, self.broker)
         self.servicers = Servicers(
@@ -150,6 +185,10 @@ class CoreServer:
             EnvironmentServicer(self.environments),
             SessionServicer(self.sessions),
             EventServicer(self.sessions, self.log, self.streams),
+            FileServicer(self.files),
+            MemoryStoreServicer(self.memory),
+            SessionResourceServicer(self.resources),
+            SkillServicer(self.skills),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -161,6 +200,39 @@ class CoreServer:
     ) -> tuple[session_pb2.Session, environment_pb2.Environment]:
         session = await self.store.get_session(session_id, ws=None)
         return session, await self.store.get_environment(session.environment_id, ws=None)
+
+    async def _session_of(self, session_id: str) -> session_pb2.Session:
+        return await self.store.get_session(session_id, ws=INTERNAL)
+
+    def _build_inputs(self, store: Store, data_dir: Path) -> None:
+        from sessiond.core.mounts import Mounts
+        from sessiond.core.secrets import SecretBox
+        from sessiond.core.services.files import BlobCache, FileService
+        from sessiond.core.services.memory import MemoryService
+        from sessiond.core.services.resources import SessionResources
+        from sessiond.core.services.skills import SkillService
+        from sessiond.core.store.files import FileStore
+        from sessiond.core.store.memory import MemoryStoreStore
+        from sessiond.core.store.skills import SkillStore
+
+        file_store = FileStore(store)
+        memory_store = MemoryStoreStore(store)
+        self.files = FileService(file_store, BlobCache(data_dir / "blobs", file_store))
+        self.memory = MemoryService(memory_store)
+        self.skills = SkillService(SkillStore(store))
+        self.mounts = Mounts(
+            data_dir / "workspaces",
+            self.files,
+            memory_store,
+            self._session_of,
+            os.environ.get("SESSIOND_GITHUB_BASE_URL", ""),
+        )
+        self.mounts.skills = self.skills
+        self.resources = SessionResources(
+            store, self.mounts, self.files, memory_store, SecretBox.in_dir(data_dir)
+        )
+        self.mounts.tokens_of = self.resources.tokens
+        self.mounts.workspace_of = store.workspace_of
 
     @classmethod
     async def open(

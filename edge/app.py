@@ -7,7 +7,19 @@ import secrets
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sessiond.edge import agents, console, environments, events, metrics, openapi, sessions
+from sessiond.edge import (
+    agents,
+    console,
+    environments,
+    events,
+    files,
+    memory,
+    metrics,
+    openapi,
+    resources,
+    sessions,
+    skills,
+)
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
@@ -51,6 +63,8 @@ def create_app(
 
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
+        app.add_routes(module.routes)
+    for module in (files, memory, resources, skills):  # issue 12
         app.add_routes(module.routes)
     # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
     app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)

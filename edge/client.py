@@ -18,7 +18,16 @@ from sessiond.edge.rpc import (
     stream_method,
     unary_method,
 )
-from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
+from sessiond.v1 import (
+    agent_pb2,
+    environment_pb2,
+    event_pb2,
+    file_pb2,
+    memory_pb2,
+    session_pb2,
+    session_resource_pb2,
+    skill_pb2,
+)
 
 __all__ = [
     "AgentClient",
@@ -26,12 +35,19 @@ __all__ = [
     "CoreError",
     "EnvironmentClient",
     "EventClient",
+    "FileClient",
+    "MemoryStoreClient",
+    "SessionResourceClient",
+    "SkillClient",
     "SessionClient",
     "STREAM_EVENTS",
 ]
 
 _A, _E, _S, _V = agent_pb2, environment_pb2, session_pb2, event_pb2
 _AF, _EF, _SF, _VF = _A.DESCRIPTOR, _E.DESCRIPTOR, _S.DESCRIPTOR, _V.DESCRIPTOR
+# Issue 12: files, memory stores, session resources, skills.
+_F, _M, _R, _K = file_pb2, memory_pb2, session_resource_pb2, skill_pb2
+_FF, _MF, _RF, _KF = _F.DESCRIPTOR, _M.DESCRIPTOR, _R.DESCRIPTOR, _K.DESCRIPTOR
 AGENTS, ENVIRONMENTS, SESSIONS, EVENTS = (
     "AgentService",
     "EnvironmentService",
@@ -108,6 +124,149 @@ ARCHIVE_SESSION = unary_method(
 
 SEND_EVENTS = unary_method(_VF, EVENTS, "SendEvents", _V.SendEventsRequest, _V.SendEventsResponse)
 LIST_EVENTS = unary_method(_VF, EVENTS, "ListEvents", _V.ListEventsRequest, _V.ListEventsResponse)
+
+FILES = "FileService"
+UPLOAD_FILE = unary_method(_FF, FILES, "UploadFile", _F.UploadFileRequest, _F.UploadFileResponse)
+GET_FILE = unary_method(_FF, FILES, "GetFile", _F.GetFileRequest, _F.GetFileResponse)
+LIST_FILES = unary_method(_FF, FILES, "ListFiles", _F.ListFilesRequest, _F.ListFilesResponse)
+DOWNLOAD_FILE = unary_method(
+    _FF, FILES, "DownloadFile", _F.DownloadFileRequest, _F.DownloadFileResponse
+)
+DELETE_FILE = unary_method(_FF, FILES, "DeleteFile", _F.DeleteFileRequest, _F.DeleteFileResponse)
+
+MEMORY_STORES = "MemoryStoreService"
+CREATE_MEMORY_STORE = unary_method(
+    _MF,
+    MEMORY_STORES,
+    "CreateMemoryStore",
+    _M.CreateMemoryStoreRequest,
+    _M.CreateMemoryStoreResponse,
+)
+GET_MEMORY_STORE = unary_method(
+    _MF, MEMORY_STORES, "GetMemoryStore", _M.GetMemoryStoreRequest, _M.GetMemoryStoreResponse
+)
+UPDATE_MEMORY_STORE = unary_method(
+    _MF,
+    MEMORY_STORES,
+    "UpdateMemoryStore",
+    _M.UpdateMemoryStoreRequest,
+    _M.UpdateMemoryStoreResponse,
+)
+LIST_MEMORY_STORES = unary_method(
+    _MF, MEMORY_STORES, "ListMemoryStores", _M.ListMemoryStoresRequest, _M.ListMemoryStoresResponse
+)
+DELETE_MEMORY_STORE = unary_method(
+    _MF,
+    MEMORY_STORES,
+    "DeleteMemoryStore",
+    _M.DeleteMemoryStoreRequest,
+    _M.DeleteMemoryStoreResponse,
+)
+ARCHIVE_MEMORY_STORE = unary_method(
+    _MF,
+    MEMORY_STORES,
+    "ArchiveMemoryStore",
+    _M.ArchiveMemoryStoreRequest,
+    _M.ArchiveMemoryStoreResponse,
+)
+CREATE_MEMORY = unary_method(
+    _MF, MEMORY_STORES, "CreateMemory", _M.CreateMemoryRequest, _M.CreateMemoryResponse
+)
+GET_MEMORY = unary_method(
+    _MF, MEMORY_STORES, "GetMemory", _M.GetMemoryRequest, _M.GetMemoryResponse
+)
+UPDATE_MEMORY = unary_method(
+    _MF, MEMORY_STORES, "UpdateMemory", _M.UpdateMemoryRequest, _M.UpdateMemoryResponse
+)
+LIST_MEMORIES = unary_method(
+    _MF, MEMORY_STORES, "ListMemories", _M.ListMemoriesRequest, _M.ListMemoriesResponse
+)
+DELETE_MEMORY = unary_method(
+    _MF, MEMORY_STORES, "DeleteMemory", _M.DeleteMemoryRequest, _M.DeleteMemoryResponse
+)
+GET_MEMORY_VERSION = unary_method(
+    _MF, MEMORY_STORES, "GetMemoryVersion", _M.GetMemoryVersionRequest, _M.GetMemoryVersionResponse
+)
+LIST_MEMORY_VERSIONS = unary_method(
+    _MF,
+    MEMORY_STORES,
+    "ListMemoryVersions",
+    _M.ListMemoryVersionsRequest,
+    _M.ListMemoryVersionsResponse,
+)
+REDACT_MEMORY_VERSION = unary_method(
+    _MF,
+    MEMORY_STORES,
+    "RedactMemoryVersion",
+    _M.RedactMemoryVersionRequest,
+    _M.RedactMemoryVersionResponse,
+)
+
+SESSION_RESOURCES = "SessionResourceService"
+ADD_SESSION_RESOURCE = unary_method(
+    _RF,
+    SESSION_RESOURCES,
+    "AddSessionResource",
+    _R.AddSessionResourceRequest,
+    _R.AddSessionResourceResponse,
+)
+GET_SESSION_RESOURCE = unary_method(
+    _RF,
+    SESSION_RESOURCES,
+    "GetSessionResource",
+    _R.GetSessionResourceRequest,
+    _R.GetSessionResourceResponse,
+)
+LIST_SESSION_RESOURCES = unary_method(
+    _RF,
+    SESSION_RESOURCES,
+    "ListSessionResources",
+    _R.ListSessionResourcesRequest,
+    _R.ListSessionResourcesResponse,
+)
+UPDATE_SESSION_RESOURCE = unary_method(
+    _RF,
+    SESSION_RESOURCES,
+    "UpdateSessionResource",
+    _R.UpdateSessionResourceRequest,
+    _R.UpdateSessionResourceResponse,
+)
+DELETE_SESSION_RESOURCE = unary_method(
+    _RF,
+    SESSION_RESOURCES,
+    "DeleteSessionResource",
+    _R.DeleteSessionResourceRequest,
+    _R.DeleteSessionResourceResponse,
+)
+
+SKILLS = "SkillService"
+CREATE_SKILL = unary_method(
+    _KF, SKILLS, "CreateSkill", _K.CreateSkillRequest, _K.CreateSkillResponse
+)
+GET_SKILL = unary_method(_KF, SKILLS, "GetSkill", _K.GetSkillRequest, _K.GetSkillResponse)
+LIST_SKILLS = unary_method(_KF, SKILLS, "ListSkills", _K.ListSkillsRequest, _K.ListSkillsResponse)
+DELETE_SKILL = unary_method(
+    _KF, SKILLS, "DeleteSkill", _K.DeleteSkillRequest, _K.DeleteSkillResponse
+)
+CREATE_SKILL_VERSION = unary_method(
+    _KF, SKILLS, "CreateSkillVersion", _K.CreateSkillVersionRequest, _K.CreateSkillVersionResponse
+)
+GET_SKILL_VERSION = unary_method(
+    _KF, SKILLS, "GetSkillVersion", _K.GetSkillVersionRequest, _K.GetSkillVersionResponse
+)
+LIST_SKILL_VERSIONS = unary_method(
+    _KF, SKILLS, "ListSkillVersions", _K.ListSkillVersionsRequest, _K.ListSkillVersionsResponse
+)
+DELETE_SKILL_VERSION = unary_method(
+    _KF, SKILLS, "DeleteSkillVersion", _K.DeleteSkillVersionRequest, _K.DeleteSkillVersionResponse
+)
+DOWNLOAD_SKILL_VERSION = unary_method(
+    _KF,
+    SKILLS,
+    "DownloadSkillVersion",
+    _K.DownloadSkillVersionRequest,
+    _K.DownloadSkillVersionResponse,
+)
 
 
 def _start(request: event_pb2.StreamEventsRequest) -> str:
@@ -238,6 +397,159 @@ class EventClient(_Client):
         return await self._transport.open_stream(STREAM_EVENTS, request, self._metadata)
 
 
+class FileClient(_Client):
+    """``sessiond.v1.FileService``."""
+
+    async def upload_file(self, request: _F.UploadFileRequest) -> _F.UploadFileResponse:
+        return await self._transport.unary(UPLOAD_FILE, request, self._metadata)
+
+    async def get_file(self, request: _F.GetFileRequest) -> _F.GetFileResponse:
+        return await self._transport.unary(GET_FILE, request, self._metadata)
+
+    async def list_files(self, request: _F.ListFilesRequest) -> _F.ListFilesResponse:
+        return await self._transport.unary(LIST_FILES, request, self._metadata)
+
+    async def download_file(self, request: _F.DownloadFileRequest) -> _F.DownloadFileResponse:
+        return await self._transport.unary(DOWNLOAD_FILE, request, self._metadata)
+
+    async def delete_file(self, request: _F.DeleteFileRequest) -> _F.DeleteFileResponse:
+        return await self._transport.unary(DELETE_FILE, request, self._metadata)
+
+
+class MemoryStoreClient(_Client):
+    """``sessiond.v1.MemoryStoreService``."""
+
+    async def create_memory_store(
+        self, request: _M.CreateMemoryStoreRequest
+    ) -> _M.CreateMemoryStoreResponse:
+        return await self._transport.unary(CREATE_MEMORY_STORE, request, self._metadata)
+
+    async def get_memory_store(
+        self, request: _M.GetMemoryStoreRequest
+    ) -> _M.GetMemoryStoreResponse:
+        return await self._transport.unary(GET_MEMORY_STORE, request, self._metadata)
+
+    async def update_memory_store(
+        self, request: _M.UpdateMemoryStoreRequest
+    ) -> _M.UpdateMemoryStoreResponse:
+        return await self._transport.unary(UPDATE_MEMORY_STORE, request, self._metadata)
+
+    async def list_memory_stores(
+        self, request: _M.ListMemoryStoresRequest
+    ) -> _M.ListMemoryStoresResponse:
+        return await self._transport.unary(LIST_MEMORY_STORES, request, self._metadata)
+
+    async def delete_memory_store(
+        self, request: _M.DeleteMemoryStoreRequest
+    ) -> _M.DeleteMemoryStoreResponse:
+        return await self._transport.unary(DELETE_MEMORY_STORE, request, self._metadata)
+
+    async def archive_memory_store(
+        self, request: _M.ArchiveMemoryStoreRequest
+    ) -> _M.ArchiveMemoryStoreResponse:
+        return await self._transport.unary(ARCHIVE_MEMORY_STORE, request, self._metadata)
+
+    async def create_memory(self, request: _M.CreateMemoryRequest) -> _M.CreateMemoryResponse:
+        return await self._transport.unary(CREATE_MEMORY, request, self._metadata)
+
+    async def get_memory(self, request: _M.GetMemoryRequest) -> _M.GetMemoryResponse:
+        return await self._transport.unary(GET_MEMORY, request, self._metadata)
+
+    async def update_memory(self, request: _M.UpdateMemoryRequest) -> _M.UpdateMemoryResponse:
+        return await self._transport.unary(UPDATE_MEMORY, request, self._metadata)
+
+    async def list_memories(self, request: _M.ListMemoriesRequest) -> _M.ListMemoriesResponse:
+        return await self._transport.unary(LIST_MEMORIES, request, self._metadata)
+
+    async def delete_memory(self, request: _M.DeleteMemoryRequest) -> _M.DeleteMemoryResponse:
+        return await self._transport.unary(DELETE_MEMORY, request, self._metadata)
+
+    async def get_memory_version(
+        self, request: _M.GetMemoryVersionRequest
+    ) -> _M.GetMemoryVersionResponse:
+        return await self._transport.unary(GET_MEMORY_VERSION, request, self._metadata)
+
+    async def list_memory_versions(
+        self, request: _M.ListMemoryVersionsRequest
+    ) -> _M.ListMemoryVersionsResponse:
+        return await self._transport.unary(LIST_MEMORY_VERSIONS, request, self._metadata)
+
+    async def redact_memory_version(
+        self, request: _M.RedactMemoryVersionRequest
+    ) -> _M.RedactMemoryVersionResponse:
+        return await self._transport.unary(REDACT_MEMORY_VERSION, request, self._metadata)
+
+
+class SessionResourceClient(_Client):
+    """``sessiond.v1.SessionResourceService``."""
+
+    async def add_session_resource(
+        self, request: _R.AddSessionResourceRequest
+    ) -> _R.AddSessionResourceResponse:
+        return await self._transport.unary(ADD_SESSION_RESOURCE, request, self._metadata)
+
+    async def get_session_resource(
+        self, request: _R.GetSessionResourceRequest
+    ) -> _R.GetSessionResourceResponse:
+        return await self._transport.unary(GET_SESSION_RESOURCE, request, self._metadata)
+
+    async def list_session_resources(
+        self, request: _R.ListSessionResourcesRequest
+    ) -> _R.ListSessionResourcesResponse:
+        return await self._transport.unary(LIST_SESSION_RESOURCES, request, self._metadata)
+
+    async def update_session_resource(
+        self, request: _R.UpdateSessionResourceRequest
+    ) -> _R.UpdateSessionResourceResponse:
+        return await self._transport.unary(UPDATE_SESSION_RESOURCE, request, self._metadata)
+
+    async def delete_session_resource(
+        self, request: _R.DeleteSessionResourceRequest
+    ) -> _R.DeleteSessionResourceResponse:
+        return await self._transport.unary(DELETE_SESSION_RESOURCE, request, self._metadata)
+
+
+class SkillClient(_Client):
+    """``sessiond.v1.SkillService``."""
+
+    async def create_skill(self, request: _K.CreateSkillRequest) -> _K.CreateSkillResponse:
+        return await self._transport.unary(CREATE_SKILL, request, self._metadata)
+
+    async def get_skill(self, request: _K.GetSkillRequest) -> _K.GetSkillResponse:
+        return await self._transport.unary(GET_SKILL, request, self._metadata)
+
+    async def list_skills(self, request: _K.ListSkillsRequest) -> _K.ListSkillsResponse:
+        return await self._transport.unary(LIST_SKILLS, request, self._metadata)
+
+    async def delete_skill(self, request: _K.DeleteSkillRequest) -> _K.DeleteSkillResponse:
+        return await self._transport.unary(DELETE_SKILL, request, self._metadata)
+
+    async def create_skill_version(
+        self, request: _K.CreateSkillVersionRequest
+    ) -> _K.CreateSkillVersionResponse:
+        return await self._transport.unary(CREATE_SKILL_VERSION, request, self._metadata)
+
+    async def get_skill_version(
+        self, request: _K.GetSkillVersionRequest
+    ) -> _K.GetSkillVersionResponse:
+        return await self._transport.unary(GET_SKILL_VERSION, request, self._metadata)
+
+    async def list_skill_versions(
+        self, request: _K.ListSkillVersionsRequest
+    ) -> _K.ListSkillVersionsResponse:
+        return await self._transport.unary(LIST_SKILL_VERSIONS, request, self._metadata)
+
+    async def delete_skill_version(
+        self, request: _K.DeleteSkillVersionRequest
+    ) -> _K.DeleteSkillVersionResponse:
+        return await self._transport.unary(DELETE_SKILL_VERSION, request, self._metadata)
+
+    async def download_skill_version(
+        self, request: _K.DownloadSkillVersionRequest
+    ) -> _K.DownloadSkillVersionResponse:
+        return await self._transport.unary(DOWNLOAD_SKILL_VERSION, request, self._metadata)
+
+
 class CoreClient:
     """The core as the edge sees it: one typed client per service."""
 
@@ -248,6 +560,10 @@ class CoreClient:
         self.environments = EnvironmentClient(transport, metadata)
         self.sessions = SessionClient(transport, metadata)
         self.events = EventClient(transport, metadata)
+        self.files = FileClient(transport, metadata)
+        self.memory_stores = MemoryStoreClient(transport, metadata)
+        self.resources = SessionResourceClient(transport, metadata)
+        self.skills = SkillClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
         """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""

@@ -80,6 +80,8 @@ class TurnContext:
     # This replica's name in turn leases (None: appends are not fenced).
     owner: str | None = None
     conversations: conversation.Conversations = field(default_factory=conversation.Conversations)
+    # Issue 12: what the system prompt adds for a session's mounts (memory, skills).
+    system_notes: Callable[[str], Awaitable[str]] | None = None
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -282,9 +284,14 @@ class Turn:
         await self._flush()
         events = await self._log.history(self._sid)
         agent = self._session.agent
+        system = agent.system if agent.HasField("system") else None
+        if self._ctx.system_notes is not None:
+            notes = (await self._ctx.system_notes(self._sid)).strip()
+            if notes:
+                system = f"{system}\n\n{notes}" if system else notes
         request = ModelRequest(
             model=agent.model.id,
-            system=agent.system if agent.HasField("system") else None,
+            system=system,
             messages=self._ctx.conversations.build(self._sid, events),
             tools=self._plan.specs(),
             turn_key=_turn_key(events, self._sid),

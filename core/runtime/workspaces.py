@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from sessiond.core.sandbox.settings import NetPolicy
 
 if TYPE_CHECKING:
+    from sessiond.core.mounts import Mounts
     from sessiond.core.sandbox.manager import Sandboxes
     from sessiond.v1 import environment_pb2, session_pb2
 
@@ -66,10 +67,13 @@ class Workspaces:
         *,
         sandboxes: Sandboxes | None = None,
         lookup: SessionLookup | None = None,
+        mounts: Mounts | None = None,
     ) -> None:
         self._root = root
         self._sandboxes = sandboxes
         self._lookup = lookup
+        # Issue 12: the session's files, repositories, memory stores and skills.
+        self._mounts = mounts
         self._boxes: dict[str, Any] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -94,7 +98,9 @@ class Workspaces:
         sb = self._sandboxes
         if sb is None or not sb.enabled:
             unavailable = sb.unavailable if sb is not None else None
-            return Toolbox(Workspace(path), unavailable=unavailable)
+            plain = Toolbox(Workspace(path), unavailable=unavailable)
+            # No sandbox: the docs' paths are rewritten to the host's.
+            return self._mounted(session_id, plain, sandboxed=False)
         await asyncio.to_thread(sb.own, path)
         policy = NetPolicy()
         env = None
@@ -116,7 +122,22 @@ class Workspaces:
                 box.packages = await sb.packages.layer(env, policy)
         except PackageError as e:
             return Toolbox(ws, unavailable=str(e))
-        return Toolbox(ws, sandbox=box)
+        if box is not None and self._mounts is not None:
+            mounts = self._mounts
+            box.binds = lambda: mounts.sandbox_binds(session_id)
+        return self._mounted(session_id, Toolbox(ws, sandbox=box), sandboxed=True, owner=owner)
+
+    def _mounted(
+        self,
+        session_id: str,
+        box: Any,
+        *,
+        sandboxed: bool,
+        owner: tuple[int, int] | None = None,
+    ) -> Any:
+        if self._mounts is None:
+            return box
+        return self._mounts.wrap(session_id, box, sandboxed=sandboxed, owner=owner)
 
     async def close(self, session_id: str | None) -> None:
         """Closes one deleted session's toolbox and removes its workspace, or
@@ -134,6 +155,8 @@ class Workspaces:
         else:
             path = self._root / session_id
             await asyncio.to_thread(shutil.rmtree, path, True)
+            if self._mounts is not None:
+                self._mounts.forget(session_id)  # its mounts went with the workspace
             if self._sandboxes is not None:
                 run = self._sandboxes.run_root / session_id
                 await asyncio.to_thread(shutil.rmtree, run, True)

@@ -113,6 +113,9 @@ class SessionSandbox:
         self.packages = packages
         self._cgroup: Cgroup | None = None
         self._proxy: Proxy | None = None
+        # The session's mounts (host path, sandbox path, read-only), read at
+        # each launch: uploaded files, outputs, memory stores, skills (issue 12).
+        self.binds: Callable[[], list[tuple[Path, str, bool]]] = list
 
     async def prepare(self) -> None:
         """Makes the run dir, the cgroup and the proxy (idempotent)."""
@@ -188,6 +191,14 @@ class SessionSandbox:
             argv += ["--dir", mount]
         ws = os.open(self.workspace, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         argv += ["--bind-fd", fd(ws), WORKDIR, "--chdir", WORKDIR]
+        for source, target, read_only in self.binds():
+            # bwrap binds it as the sandbox user, so nothing out of that user's
+            # reach can be bound; a link planted in its place is not followed.
+            try:
+                src = os.open(source, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                continue  # not made yet (no skills, say)
+            argv += ["--ro-bind-fd" if read_only else "--bind-fd", fd(src), target]
         env = {
             "PATH": _PATH,
             "HOME": WORKDIR,

@@ -121,6 +121,9 @@ def normalize_config(agent: agent_pb2.Agent | agent_pb2.SessionAgent) -> None:
             raise errors.InvalidArgument(f"mcp_servers[{i}].name {server.name!r} is used twice.")
         servers.add(server.name)
     normalize_tools(list(agent.tools), servers)
+    # docs "Skills" (managed-agents/skills): at most 20 skills (issue 12).
+    if len(agent.skills) > 20:
+        raise errors.InvalidArgument("skills: an agent has at most 20 skills.")
     if agent.execution_identity.WhichOneof("type") is None:
         agent.execution_identity.service_account.SetInParent()
 

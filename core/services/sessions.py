@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sessiond.core import errors, ids
 from sessiond.core.eventlog import EventLog
@@ -55,8 +55,16 @@ class Turns(Protocol):
 
 class SessionService:
     def __init__(
-        self, store: Store, log: EventLog, runtime: Turns, *, running_limit: int = 10_000
+        self,
+        store: Store,
+        log: EventLog,
+        runtime: Turns,
+        *,
+        running_limit: int = 10_000,
+        inputs: Any = None,
     ) -> None:
+        # Issue 12: checks and mounts the session's resources (SessionResources).
+        self._inputs = inputs
         self._store = store
         self._log = log
         self._runtime = runtime
@@ -90,13 +98,24 @@ class SessionService:
         check_metadata(s.metadata)
         if req.HasField("budget"):
             s.budget.CopyFrom(_budget(req.budget))
-        for i, res in enumerate(req.resources):
-            s.resources.append(_resource(res, i, now))
+        tokens: dict[str, str] = {}
+        if self._inputs is not None:
+            resources, tokens = await self._inputs.normalize(req.resources, s.id, ws=ws)
+            s.resources.extend(resources)
+        else:
+            for i, res in enumerate(req.resources):
+                s.resources.append(_resource(res, i, now))
         s.vault_ids.extend(req.vault_ids)
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
         # One transaction: a create cut off midway leaves all of it or nothing.
         created, stored = await self._store.create_session(s, initial, ws=ws)
+        if self._inputs is not None:
+            try:
+                await self._inputs.created(s, tokens, ws=ws)  # blocks until mounted
+            except BaseException:
+                await self._store.delete_session(s.id, ws=ws)
+                raise
         if stored:
             self._runtime.notify(s.id, stored)
         return created
@@ -172,6 +191,7 @@ class SessionService:
             agent_version=req.agent_version if req.HasField("agent_version") else None,
             include_archived=req.include_archived,
             statuses=[STATUS_OF_PROTO[s] for s in req.statuses if s in STATUS_OF_PROTO],
+            memory_store_id=req.memory_store_id,
             created=(
                 ts_or_none(req, "created_at_gt"),
                 ts_or_none(req, "created_at_gte"),

@@ -284,6 +284,15 @@ class SessionStore(StoreBase):
 
         await self._tx(work, write=True)
 
+    async def workspace_of(self, session_id: str) -> str:
+        """The workspace a session belongs to (for the server's own work on it)."""
+        s = t.sessions
+        query = select(s.c.workspace).where(s.c.id == session_id)
+        found = await self._tx(lambda conn: conn.execute(query).scalar(), write=False)
+        if found is None:
+            raise errors.NotFound(f"No session with id {session_id!r}.")
+        return str(found)
+
     async def count_running(self, *, ws: str) -> int:
         """Sessions of ``ws`` that are running a turn (or about to again)."""
         s = t.sessions
@@ -303,6 +312,7 @@ class SessionStore(StoreBase):
         include_archived: bool = False,
         statuses: Sequence[str] = (),
         created: tuple[int | None, int | None, int | None, int | None] = (None,) * 4,
+        memory_store_id: str = "",
         ws: Scope,
     ) -> tuple[list[session_pb2.Session], bool]:
         s = t.sessions
@@ -316,6 +326,10 @@ class SessionStore(StoreBase):
         if statuses:
             conds.append(s.c.status.in_(list(statuses)))
         conds.extend(time_range(s.c.created_at, created))
+        if memory_store_id:  # issue 12
+            from sessiond.core.store.memory import sessions_with_store
+
+            conds.append(s.c.id.in_(sessions_with_store(memory_store_id)))
         found, more = await self._keyset(
             select(s), conds, (s.c.created_at, s.c.id), descending, limit, page
         )

@@ -125,3 +125,7 @@ api_keys = Table(
     Column("revoked_at", BigInteger, nullable=True),
     UniqueConstraint("hash", name="api_keys_hash"),
 )
+
+# The tables of issue 12 (files, memory stores, resource secrets) register on
+# the same metadata.
+from sessiond.core.store import inputs_schema as _inputs_schema  # noqa: E402,F401

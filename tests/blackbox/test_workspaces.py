@@ -334,6 +334,79 @@ async def test_grpc_hides_the_other_workspace(server: Server, tenant: Tenant) ->
         assert got.session.id == t.session_id
 
 
+async def test_inputs_routes_hide_the_other_workspace(server: Server) -> None:
+    """Files, memory stores (and their memories), skills and session resources
+    of workspace A: for B, 404 exactly as ids that never existed, and empty lists."""
+    a = server.client(api_key=KEY_A)
+    try:
+        f = await a.beta.files.upload(file=("a.txt", b"secret of A", "text/plain"))
+        store = await a.beta.memory_stores.create(name="a-notes")
+        memory = await a.beta.memory_stores.memories.create(
+            store.id, path="/a.md", content="secret of A"
+        )
+        skill = await a.beta.skills.create(
+            display_name="A",
+            files=[("a/SKILL.md", b"---\nname: a\ndescription: A's.\n---\nHi\n", "text/plain")],
+        )
+        agent = await a.beta.agents.create(name="inputs", model="claude-sonnet-4-5")
+        env = await a.beta.environments.create(name="inputs-env")
+        resources: Any = [
+            {"type": "file", "file_id": f.id},
+            {"type": "memory_store", "memory_store_id": store.id},
+        ]
+        session = await a.beta.sessions.create(
+            agent=agent.id, environment_id=env.id, resources=resources
+        )
+    finally:
+        await a.close()
+    b = server.client(api_key=KEY_B)
+    try:
+        missing_file = "file_011CZZZZZZZZZZZZZZZZZZZZ"
+        missing_store = "memstore_011CZZZZZZZZZZZZZZZZZZZ"
+        missing_skill = "skill_011CZZZZZZZZZZZZZZZZZZZZ"
+        await _same_as_missing(lambda i: b.beta.files.retrieve_metadata(i), f.id, missing_file)
+        await _same_as_missing(lambda i: b.beta.files.download(i), f.id, missing_file)
+        await _same_as_missing(lambda i: b.beta.files.delete(i), f.id, missing_file)
+        assert (await b.beta.files.list()).data == []
+        await _same_as_missing(lambda i: b.beta.memory_stores.retrieve(i), store.id, missing_store)
+        await _same_as_missing(
+            lambda i: b.beta.memory_stores.memories.list(i), store.id, missing_store
+        )
+        await _same_as_missing(
+            lambda i: b.beta.memory_stores.memories.retrieve(memory.id, memory_store_id=i),
+            store.id,
+            missing_store,
+        )
+        assert (await b.beta.memory_stores.list()).data == []
+        await _same_as_missing(lambda i: b.beta.skills.retrieve(i), skill.id, missing_skill)
+        assert (await b.beta.skills.list()).data == []
+        await _same_as_missing(
+            lambda i: b.beta.sessions.resources.list(i), session.id, MISSING_SESSION
+        )
+        assert (await b.beta.sessions.list(memory_store_id=store.id)).data == []
+        # B cannot mount A's file or memory store in a session of its own.
+        own_env = await b.beta.environments.create(name="b-inputs-env")
+        own_agent = await b.beta.agents.create(name="b-inputs", model="claude-sonnet-4-5")
+        for res in resources:
+            with pytest.raises(anthropic.NotFoundError):
+                await b.beta.sessions.create(
+                    agent=own_agent.id, environment_id=own_env.id, resources=[res]
+                )
+    finally:
+        await b.close()
+    # A still has all of it.
+    a = server.client(api_key=KEY_A)
+    try:
+        assert (await a.beta.files.retrieve_metadata(f.id)).id == f.id
+        assert [m.path for m in (await a.beta.memory_stores.memories.list(store.id)).data] == [  # type: ignore[union-attr]
+            "/a.md"
+        ]
+        listed = await a.beta.sessions.list(memory_store_id=store.id)
+        assert [s.id for s in listed.data] == [session.id]
+    finally:
+        await a.close()
+
+
 async def test_running_sessions_are_limited_per_workspace(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
