@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from sessiond.edge.codec import to_json
 from sessiond.edge.errors import ApiError, invalid_request
-from sessiond.edge.jsonio import json_response
+from sessiond.edge.jsonio import json_response, multipart_parts
 from sessiond.edge.query import get_list, get_str, page_fields, present
 from sessiond.edge.state import core
 from sessiond.v1 import file_pb2
@@ -28,13 +28,7 @@ async def _read_upload(request: web.Request) -> file_pb2.UploadFileRequest:
         raise _too_large()
     message = file_pb2.UploadFileRequest()
     got_file = False
-    reader = await request.multipart()
-    while True:
-        part = await reader.next()
-        if part is None:
-            break
-        if not isinstance(part, BodyPartReader):
-            raise invalid_request("Nested multipart bodies are not accepted.")
+    async for part in multipart_parts(request):
         if part.name == "file":
             data = bytearray()
             while chunk := await part.read_chunk(_CHUNK):

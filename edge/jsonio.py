@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 MAX_BODY_BYTES: Final = 32 * 1024 * 1024
 # How long a request body may take to arrive once its headers are in.
@@ -118,3 +118,20 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     return "null"
+
+
+async def multipart_parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
+    """The parts of a multipart/form-data body; a malformed body (no boundary,
+    broken framing, nested multipart) is a 400, never a 500."""
+    from sessiond.edge.errors import invalid_request
+
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise invalid_request("Nested multipart bodies are not accepted.")
+            yield part
+    except (ValueError, AssertionError, KeyError, LookupError) as e:
+        raise invalid_request(
+            "The multipart/form-data body is malformed (check its boundary and framing)."
+        ) from e

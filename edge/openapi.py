@@ -205,14 +205,20 @@ def build(app: web.Application) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app``'s ``/v1`` routes."""
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
+    taken: set[str] = set()
     for route in app.router.routes():
         info = route.resource.canonical if route.resource is not None else ""
         if not info.startswith("/v1/") or route.method in ("HEAD", "*"):
             continue
         path_params = re.findall(r"{(\w+)}", info)
         handler_name = getattr(route.handler, "__name__", "handler")
+        operation_id = handler_name
+        if operation_id in taken:  # the same verb in two route modules
+            module = getattr(route.handler, "__module__", "").rsplit(".", 1)[-1]
+            operation_id = f"{module}_{handler_name}"
+        taken.add(operation_id)
         op: dict[str, Any] = {
-            "operationId": handler_name,
+            "operationId": operation_id,
             "tags": [info.split("/")[2]],
             "parameters": [
                 {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from sessiond.edge.codec import to_json
 from sessiond.edge.errors import ApiError, invalid_request
-from sessiond.edge.jsonio import json_response
+from sessiond.edge.jsonio import json_response, multipart_parts
 from sessiond.edge.query import get_str, page_fields, present
 from sessiond.edge.state import core
 from sessiond.v1 import skill_pb2
@@ -26,10 +26,7 @@ async def _read_bundle(request: web.Request) -> tuple[list[skill_pb2.SkillFile],
     files: list[skill_pb2.SkillFile] = []
     display_name: str | None = None
     total = 0
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise invalid_request("Nested multipart bodies are not accepted.")
+    async for part in multipart_parts(request):
         if (part.name or "").startswith("files"):
             data = await part.read()
             total += len(data)
