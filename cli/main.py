@@ -134,6 +134,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.core.runtime.runtime import LeasePolicy
     from sessiond.core.runtime.turn import RetryPolicy
     from sessiond.core.server import CoreServer
+    from sessiond.core.services.work import WorkPolicy
 
     model = make_model(args.model_backend)
     retry = RetryPolicy(
@@ -147,6 +148,8 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         model,  # type: ignore[arg-type]
         retry=retry,
         lease=lease,
+        # The lease a self-hosted worker's heartbeat grants (tests shorten it).
+        work=WorkPolicy(ttl_seconds=int(_env("SESSIOND_WORK_LEASE_SECONDS", "60") or 60)),
     )
     port = await core.start(args.grpc)
     host, _ = split_address(args.grpc)

@@ -22,16 +22,19 @@ from sessiond.core.servicers.agents import AgentServicer
 from sessiond.core.servicers.environments import EnvironmentServicer
 from sessiond.core.servicers.events import EventServicer
 from sessiond.core.servicers.sessions import SessionServicer
+from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.store import Store
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2_grpc,
     event_pb2_grpc,
     session_pb2_grpc,
+    work_pb2_grpc,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +48,7 @@ SERVICE_NAMES = (
     "sessiond.v1.EnvironmentService",
     "sessiond.v1.SessionService",
     "sessiond.v1.EventService",
+    "sessiond.v1.WorkService",
 )
 
 
@@ -61,6 +65,7 @@ class CoreServer:
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
         db_url: str = "",
+        work: WorkPolicy | None = None,
     ) -> None:
         self.store = store
         # This replica's name in turn leases; the pid lets an operator find it.
@@ -68,6 +73,8 @@ class CoreServer:
         self.broker = Broker()
         self.log = EventLog(store, self.broker)
         self.workspaces = Workspaces(data_dir / "workspaces")
+        # Self-hosted environments: their work queue (also the turn's RemoteTools).
+        self.work = WorkService(store, self.log.history, work)
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -76,6 +83,7 @@ class CoreServer:
             sleep=sleep,
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
+            remote=self.work,
         )
         self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
         self.listener: Listener | None = None
@@ -108,6 +116,7 @@ class CoreServer:
         sleep: Sleep = asyncio.sleep,
         retry: RetryPolicy | None = None,
         lease: LeasePolicy | None = None,
+        work: WorkPolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -118,6 +127,7 @@ class CoreServer:
             retry=retry,
             lease=lease,
             db_url=db_url,
+            work=work,
         )
 
     async def start(self, address: str) -> int:
@@ -138,6 +148,7 @@ class CoreServer:
         event_pb2_grpc.add_EventServiceServicer_to_server(
             EventServicer(self.sessions, self.log), server
         )
+        work_pb2_grpc.add_WorkServiceServicer_to_server(WorkServicer(self.work), server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         try:
             port = server.add_insecure_port(address)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge import work as work_routes
 from sessiond.edge.client import Core
 from sessiond.edge.errors import ApiError, error_middleware
 from sessiond.edge.jsonio import MAX_BODY_BYTES, json_response
@@ -43,6 +44,8 @@ def create_app(
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
         app.add_routes(module.routes)
+    # Self-hosted environments: the work queue.
+    app.add_routes(work_routes.routes)
 
     app.on_response_prepare.append(_echo_request_id)
     app.on_shutdown.append(_close_streams)

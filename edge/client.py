@@ -14,7 +14,13 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
-from sessiond.v1 import agent_pb2_grpc, environment_pb2_grpc, event_pb2_grpc, session_pb2_grpc
+from sessiond.v1 import (
+    agent_pb2_grpc,
+    environment_pb2_grpc,
+    event_pb2_grpc,
+    session_pb2_grpc,
+    work_pb2_grpc,
+)
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
@@ -37,6 +43,7 @@ class Core(Protocol):
     environments: Any
     sessions: Any
     events: Any
+    work: Any
 
     async def ready(self) -> bool: ...
 
@@ -71,6 +78,7 @@ class _Backend:
             "sessions": session_pb2_grpc.SessionServiceStub(self.channel),
             "events": event_pb2_grpc.EventServiceStub(self.channel),
             "health": health_pb2_grpc.HealthStub(self.channel),
+            "work": work_pb2_grpc.WorkServiceStub(self.channel),
         }
         self.down_until = 0.0
 
@@ -251,6 +259,7 @@ class GrpcCore:
         self.environments = _Service(self._pool, "environments")
         self.sessions = _Service(self._pool, "sessions")
         self.events = _Service(self._pool, "events")
+        self.work = _Service(self._pool, "work")
         from grpc_health.v1 import health_pb2
 
         self._health_request = health_pb2.HealthCheckRequest()

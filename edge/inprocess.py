@@ -277,11 +277,13 @@ class InProcessCore:
         sessions: Any,
         events: Any,
         ready: Callable[[], Awaitable[bool]] | None = None,
+        work: Any = None,
     ) -> None:
         self.agents = _Service(agents, self)
         self.environments = _Service(environments, self)
         self.sessions = _Service(sessions, self)
         self.events = _Service(events, self)
+        self.work = _Service(work, self)
         self.closed = False
         self.streams: weakref.WeakSet[InProcessStream] = weakref.WeakSet()
         self._ready = ready
@@ -295,6 +297,7 @@ class InProcessCore:
         from sessiond.core.servicers.environments import EnvironmentServicer
         from sessiond.core.servicers.events import EventServicer
         from sessiond.core.servicers.sessions import SessionServicer
+        from sessiond.core.servicers.work import WorkServicer
 
         async def ready() -> bool:
             if server.server is None:  # not started
@@ -311,6 +314,7 @@ class InProcessCore:
             SessionServicer(server.sessions),
             EventServicer(server.sessions, server.log),
             ready,
+            work=WorkServicer(server.work),
         )
 
     async def ready(self) -> bool:

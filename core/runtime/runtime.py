@@ -153,15 +153,16 @@ class _Runner:
             ev = pending[0]
             kind = ev.WhichOneof("payload")
             resume = False
-            if kind in ("user_tool_confirmation", "user_custom_tool_result"):
+            if kind in ("user_tool_confirmation", "user_custom_tool_result", "user_tool_result"):
                 events = await rt.log.history(self.session_id)
                 answer = getattr(ev, kind)
                 target = (
-                    answer.tool_use_id
-                    if kind == "user_tool_confirmation"
-                    else answer.custom_tool_use_id
+                    answer.custom_tool_use_id
+                    if kind == "user_custom_tool_result"
+                    else answer.tool_use_id
                 )
-                resume = target in pending_actions(events)
+                remote = rt.ctx.remote is not None and await rt.ctx.remote.is_remote(session)
+                resume = target in pending_actions(events, remote=remote)
             if kind != "user_message" and not resume:
                 # Nothing to run for it (system messages, outcomes, stale answers).
                 await rt.log.append(self.session_id, [], mark_processed=[ev.id])

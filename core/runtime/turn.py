@@ -30,6 +30,7 @@ from sessiond.core.runtime.model import (
     ToolCall,
     Usage,
 )
+from sessiond.core.runtime.remote import remote_calls
 from sessiond.core.runtime.toolplan import CUSTOM, MCP, ToolPlan
 from sessiond.core.services.events import EventLog
 from sessiond.core.store.store import LeaseLost, NewEvent, UsageDelta
@@ -67,6 +68,8 @@ class TurnContext:
     # This replica's name in turn leases (None: appends are not fenced).
     owner: str | None = None
     conversations: conversation.Conversations = field(default_factory=conversation.Conversations)
+    # Self-hosted environments: their toolset calls wait for a worker (None: none exist).
+    remote: RemoteTools | None = None
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -99,15 +102,22 @@ def text_content(text: str) -> list[common_pb2.ContentBlock]:
     return [common_pb2.ContentBlock(text=common_pb2.TextBlock(text=text))]
 
 
-def pending_actions(events: Sequence[event_pb2.SessionEvent], *, queued: bool = False) -> list[str]:
+def pending_actions(
+    events: Sequence[event_pb2.SessionEvent], *, queued: bool = False, remote: bool = False
+) -> list[str]:
     """Ids of tool uses that wait for the client (a confirmation or a custom
     result), oldest first. With ``queued``, answers not yet processed count
-    as answers too."""
+    as answers too. With ``remote`` (a self-hosted session) every open
+    ``agent.tool_use`` waits too, for its worker's result."""
     waiting: list[str] = []
     answered: set[str] = set()
+    remote_open = set(remote_calls(events, queued=queued).open) if remote else set()
     for ev in events:
         kind = ev.WhichOneof("payload")
-        if kind in ("agent_tool_use", "agent_mcp_tool_use"):
+        if remote and kind == "agent_tool_use":
+            if ev.id in remote_open:
+                waiting.append(ev.id)
+        elif kind in ("agent_tool_use", "agent_mcp_tool_use"):
             use = getattr(ev, kind)
             if use.evaluated_permission == event_pb2.PERMISSION_ASK:
                 waiting.append(ev.id)
@@ -119,7 +129,15 @@ def pending_actions(events: Sequence[event_pb2.SessionEvent], *, queued: bool = 
                 answered.add(
                     r.tool_use_id if kind == "user_tool_confirmation" else r.custom_tool_use_id
                 )
-    return [i for i in waiting if i not in answered]
+    return [i for i in waiting if i in remote_open or i not in answered]
+
+
+class RemoteTools(Protocol):
+    """Where a self-hosted session's toolset runs: the environment's work queue."""
+
+    async def is_remote(self, session: session_pb2.Session) -> bool: ...
+
+    async def need_worker(self, session: session_pb2.Session) -> None: ...
 
 
 class Turn:
@@ -142,8 +160,11 @@ class Turn:
         self._resume = resume
         self._plan = ToolPlan(session.agent, ctx.builtin_schemas)
         self._inflight: list[asyncio.Future[Any]] = []
+        self._remote = False
 
     async def run(self) -> None:
+        if self._ctx.remote is not None:
+            self._remote = await self._ctx.remote.is_remote(self._session)
         await self._append(
             [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
             status="running",
@@ -384,6 +405,9 @@ class Turn:
                 )
             elif kind.kind == CUSTOM or kind.policy == "always_ask":
                 waiting.append(event_id)
+            elif self._remote and kind.kind != MCP:
+                # Self-hosted: the worker runs it and sends user.tool_result.
+                waiting.append(event_id)
             elif kind.kind == MCP:
                 await self._mcp_unavailable(event_id, kind.mcp_server)
             else:
@@ -397,24 +421,35 @@ class Turn:
         """Applies queued confirmations and custom results; returns what still waits."""
         await self._flush()
         events = await self._log.history(self._sid)
-        waiting = set(pending_actions(events))
+        remote = self._remote
+        waiting = set(pending_actions(events, remote=remote))
         by_id = {e.id: e for e in events}
         answers = [
             e
             for e in events
             if not e.HasField("processed_at")
-            and e.WhichOneof("payload") in ("user_tool_confirmation", "user_custom_tool_result")
+            and e.WhichOneof("payload")
+            in ("user_tool_confirmation", "user_custom_tool_result", "user_tool_result")
         ]
         taken: list[str] = []
         for ans in answers:
+            if ans.HasField("user_tool_result"):
+                if ans.user_tool_result.tool_use_id in waiting:
+                    taken.append(ans.id)
+                    await self._log.append(self._sid, [], mark_processed=[ans.id])
+                continue
             if ans.HasField("user_tool_confirmation"):
                 c = ans.user_tool_confirmation
                 if c.tool_use_id not in waiting:
                     continue
                 taken.append(ans.id)
+                use_ev = by_id[c.tool_use_id]
+                if remote and use_ev.HasField("agent_tool_use"):
+                    # The worker runs it once allowed; its result is what resumes the turn.
+                    await self._log.append(self._sid, [], mark_processed=[ans.id])
+                    continue
                 waiting.discard(c.tool_use_id)
                 await self._log.append(self._sid, [], mark_processed=[ans.id])
-                use_ev = by_id[c.tool_use_id]
                 if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
                     if use_ev.HasField("agent_mcp_tool_use"):
                         await self._mcp_unavailable(
@@ -430,8 +465,15 @@ class Turn:
                 taken.append(ans.id)
                 waiting.discard(r.custom_tool_use_id)
                 await self._log.append(self._sid, [], mark_processed=[ans.id])
-        order = pending_actions(events)
-        return [i for i in order if i in waiting]
+        if not remote:
+            order = pending_actions(events)
+            return [i for i in order if i in waiting]
+        await self._flush()
+        events = await self._log.history(self._sid)
+        left = pending_actions(events, remote=True)
+        if self._ctx.remote is not None and set(left) & set(remote_calls(events).open):
+            await self._ctx.remote.need_worker(self._session)
+        return left
 
     async def _run_builtin(self, event_id: str, name: str, args: dict[str, Any]) -> None:
         toolbox = await self._ctx.tools(self._sid)

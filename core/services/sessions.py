@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sessiond.core import errors, ids
 from sessiond.core.eventtypes import TYPE_BY_FIELD, USER_TYPES
+from sessiond.core.runtime.remote import RemoteCalls, is_self_hosted, remote_calls
 from sessiond.core.runtime.runtime import Runtime
 from sessiond.core.runtime.turn import pending_actions
 from sessiond.core.services.agents import normalize_config
@@ -81,6 +82,10 @@ class SessionService:
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
         await self._store.insert_session(s)
+        remote = self._runtime.ctx.remote
+        if remote is not None and is_self_hosted(env):
+            # Self-hosted: the environment's worker picks the session up from its queue.
+            await remote.need_worker(s)
         if initial:
             stored = await self._log.append(s.id, initial, require_open=True)
             self._runtime.notify(s.id, stored)
@@ -222,7 +227,7 @@ class SessionService:
         answers = [
             e.payload
             for e in new
-            if e.type in ("user.tool_confirmation", "user.custom_tool_result")
+            if e.type in ("user.tool_confirmation", "user.custom_tool_result", "user.tool_result")
         ]
         if answers:
             await self._check_answers(req.session_id, answers)
@@ -232,11 +237,34 @@ class SessionService:
 
     async def _check_answers(self, session_id: str, answers: list[event_pb2.SessionEvent]) -> None:
         """Each answer must name a tool use that waits for one, once."""
+        session = await self._store.get_session(session_id)
+        remote = self._runtime.ctx.remote
+        is_remote = remote is not None and await remote.is_remote(session)
         events = await self._log.history(session_id)
-        waiting = set(pending_actions(events, queued=True))
+        waiting = set(pending_actions(events, queued=True, remote=is_remote))
+        calls = remote_calls(events, queued=True) if is_remote else RemoteCalls()
         kinds = {e.id: e.WhichOneof("payload") for e in events if e.id in waiting}
         for ans in answers:
             want: tuple[str, ...]
+            if ans.HasField("user_tool_result"):
+                _check_tool_result(ans.user_tool_result.tool_use_id, is_remote, calls, session_id)
+                calls.open.remove(ans.user_tool_result.tool_use_id)
+                continue
+            if is_remote and ans.HasField("user_tool_confirmation"):
+                target = ans.user_tool_confirmation.tool_use_id
+                if kinds.get(target) == "agent_tool_use":
+                    if target not in calls.unconfirmed:
+                        raise errors.FailedPrecondition(
+                            f"{target!r} is not a tool use that waits for confirmation "
+                            f"in session {session_id!r}."
+                        )
+                    calls.unconfirmed.discard(target)
+                    if (
+                        ans.user_tool_confirmation.result
+                        != event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW
+                    ):
+                        calls.open.remove(target)
+                    continue
             if ans.HasField("user_tool_confirmation"):
                 target, want = (
                     ans.user_tool_confirmation.tool_use_id,
@@ -254,6 +282,24 @@ class SessionService:
                     f"{target!r} is not {what} in session {session_id!r}."
                 )
             waiting.discard(target)
+
+
+def _check_tool_result(target: str, is_remote: bool, calls: RemoteCalls, session_id: str) -> None:
+    """CONTRACT §5: a ``user.tool_result`` answers a pending call of a
+    self-hosted session, and only once that call is confirmed."""
+    if not is_remote:
+        raise errors.FailedPrecondition(
+            "user.tool_result is only accepted for sessions on a self_hosted environment; "
+            f"session {session_id!r} runs its tools on the server."
+        )
+    if target not in calls.open:
+        raise errors.FailedPrecondition(
+            f"{target!r} is not a tool use that waits for its result in session {session_id!r}."
+        )
+    if target in calls.unconfirmed:
+        raise errors.FailedPrecondition(
+            f"{target!r} waits for its user.tool_confirmation; send the result after it is allowed."
+        )
 
 
 def _budget(budget: common_pb2.BudgetLimit) -> common_pb2.BudgetLimit:

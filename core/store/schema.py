@@ -104,3 +104,39 @@ events = Table(
         sqlite_where=text("processed_at IS NULL"),
     ),
 )
+
+# ------------------------------------------------------------------ work queue
+# Self-hosted environments (core/store/work.py; migration 0010).
+
+work = Table(
+    "work",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("environment_id", ID, nullable=False),
+    Column("session_id", ID, nullable=False),
+    # The session's id while the item is not stopped: one live item per session.
+    Column("live_session_id", ID, nullable=True, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # When a worker last claimed it by polling, and which worker.
+    Column("polled_at", BigInteger, nullable=True),
+    Column("worker_id", String(256), nullable=True),
+    Column("acknowledged_at", BigInteger, nullable=True),
+    Column("started_at", BigInteger, nullable=True),
+    Column("latest_heartbeat_at", BigInteger, nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Column("ttl_seconds", Integer, nullable=True),
+    Column("stop_requested_at", BigInteger, nullable=True),
+    Column("stopped_at", BigInteger, nullable=True),
+    # JSON object of strings.
+    Column("metadata", String, nullable=False, default="{}"),
+    Index("work_by_environment", "environment_id", "state", "created_at"),
+)
+
+work_pollers = Table(
+    "work_pollers",
+    metadata,
+    Column("environment_id", ID, primary_key=True),
+    Column("worker_id", String(256), primary_key=True),
+    Column("last_poll_at", BigInteger, nullable=False),
+)

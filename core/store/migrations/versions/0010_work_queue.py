@@ -1,0 +1,47 @@
+"""The work queue of self-hosted environments: work items and the workers
+that poll them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "work",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("environment_id", sa.String(64), nullable=False),
+        sa.Column("session_id", sa.String(64), nullable=False),
+        sa.Column("live_session_id", sa.String(64), nullable=True, unique=True),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("polled_at", sa.BigInteger, nullable=True),
+        sa.Column("worker_id", sa.String(256), nullable=True),
+        sa.Column("acknowledged_at", sa.BigInteger, nullable=True),
+        sa.Column("started_at", sa.BigInteger, nullable=True),
+        sa.Column("latest_heartbeat_at", sa.BigInteger, nullable=True),
+        sa.Column("lease_expires_at", sa.BigInteger, nullable=True),
+        sa.Column("ttl_seconds", sa.Integer, nullable=True),
+        sa.Column("stop_requested_at", sa.BigInteger, nullable=True),
+        sa.Column("stopped_at", sa.BigInteger, nullable=True),
+        sa.Column("metadata", sa.String, nullable=False),
+    )
+    op.create_index("work_by_environment", "work", ["environment_id", "state", "created_at"])
+    op.create_table(
+        "work_pollers",
+        sa.Column("environment_id", sa.String(64), primary_key=True),
+        sa.Column("worker_id", sa.String(256), primary_key=True),
+        sa.Column("last_poll_at", sa.BigInteger, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("work_pollers")
+    op.drop_index("work_by_environment", "work")
+    op.drop_table("work")
