@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from sessiond.core.fanout import Broker
+from sessiond.core.runtime.mcp import McpToolbox
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
@@ -75,6 +76,8 @@ class CoreServer:
         self.workspaces = Workspaces(data_dir / "workspaces")
         # Self-hosted environments: their work queue (also the turn's RemoteTools).
         self.work = WorkService(store, self.log.history, work)
+        # MCP toolsets: calls are made by this process, never from a sandbox.
+        self.mcp = McpToolbox()
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -84,6 +87,7 @@ class CoreServer:
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
             remote=self.work,
+            mcp=self.mcp,
         )
         self.runtime = Runtime(ctx, self.workspaces.close, owner=self.replica_id, lease=lease)
         self.listener: Listener | None = None

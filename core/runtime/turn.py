@@ -18,6 +18,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from sessiond.core import ids
 from sessiond.core.eventtypes import TYPE_BY_FIELD
 from sessiond.core.runtime import conversation
+from sessiond.core.runtime.mcp import AUTHENTICATION_FAILED, McpError, McpToolbox
 from sessiond.core.runtime.model import (
     Finish,
     Model,
@@ -70,6 +71,8 @@ class TurnContext:
     conversations: conversation.Conversations = field(default_factory=conversation.Conversations)
     # Self-hosted environments: their toolset calls wait for a worker (None: none exist).
     remote: RemoteTools | None = None
+    # MCP toolsets, reached from this process (None: every MCP call is an error).
+    mcp: McpToolbox | None = None
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -173,6 +176,7 @@ class Turn:
             wait=False,
         )
         try:
+            await self._list_mcp_tools()
             if self._resume:
                 waiting = await self._apply_answers()
                 if waiting:
@@ -409,7 +413,7 @@ class Turn:
                 # Self-hosted: the worker runs it and sends user.tool_result.
                 waiting.append(event_id)
             elif kind.kind == MCP:
-                await self._mcp_unavailable(event_id, kind.mcp_server)
+                await self._run_mcp(event_id, kind.mcp_server, call.name, call.input)
             else:
                 await self._run_builtin(event_id, call.name, call.input)
         if waiting:
@@ -452,8 +456,9 @@ class Turn:
                 await self._log.append(self._sid, [], mark_processed=[ans.id])
                 if c.result == event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
                     if use_ev.HasField("agent_mcp_tool_use"):
-                        await self._mcp_unavailable(
-                            use_ev.id, use_ev.agent_mcp_tool_use.mcp_server_name
+                        m = use_ev.agent_mcp_tool_use
+                        await self._run_mcp(
+                            use_ev.id, m.mcp_server_name, m.name, _struct_dict(m.input)
                         )
                     else:
                         use = use_ev.agent_tool_use
@@ -486,13 +491,32 @@ class Turn:
         )
         await self._append([new_event(agent_tool_result=result)], wait=False)
 
-    async def _mcp_unavailable(self, event_id: str, server: str) -> None:
+    async def _list_mcp_tools(self) -> None:
+        """Lists the agent's MCP tools (once per session) so the model gets their
+        schemas; a server that fails is reported as a session.error."""
+        mcp = self._ctx.mcp
+        if mcp is None or not self._session.agent.mcp_servers:
+            return
+        listing = await mcp.list_tools(self._session)
+        self._plan = ToolPlan(self._session.agent, self._ctx.builtin_schemas, listing.tools)
+        if listing.errors:
+            await self._append([_mcp_error(e) for e in listing.errors], wait=False)
+
+    async def _run_mcp(self, event_id: str, server: str, name: str, args: dict[str, Any]) -> None:
+        mcp = self._ctx.mcp
+        errors: list[NewEvent] = []
+        if mcp is None:
+            text, is_error = f"MCP server {server!r} cannot be reached from this server.", True
+        else:
+            try:
+                text, is_error = await mcp.call(self._session, server, name, args)
+            except McpError as e:
+                text, is_error = e.message, True
+                errors.append(_mcp_error(e))
         result = event_pb2.AgentMcpToolResultEvent(
-            mcp_tool_use_id=event_id,
-            content=text_content(f"MCP server {server!r} cannot be reached from this server."),
-            is_error=True,
+            mcp_tool_use_id=event_id, content=text_content(text or "(no output)"), is_error=is_error
         )
-        await self._append([new_event(agent_mcp_tool_result=result)], wait=False)
+        await self._append([*errors, new_event(agent_mcp_tool_result=result)], wait=False)
 
     # ----------------------------------------------------------------- previews
 
@@ -510,6 +534,20 @@ class Turn:
             )
         )
         self._log.preview(self._sid, "agent.message", item)
+
+
+def _mcp_error(e: McpError) -> NewEvent:
+    """Docs ("MCP connector"): a session.error naming the server. A refused
+    credential will not pass on a retry; a server that could not be reached is
+    tried again on the session's next turn."""
+    retry = "terminal" if e.kind == AUTHENTICATION_FAILED else "retrying"
+    detail = event_pb2.McpErrorDetail(
+        message=e.message,
+        retry_status=event_pb2.RetryStatus(**{retry: empty_pb2.Empty()}),
+        mcp_server_name=e.server,
+    )
+    error = event_pb2.SessionError(**{e.kind: detail})
+    return new_event(session_error=event_pb2.SessionErrorEvent(error=error))
 
 
 def _turn_key(events: Sequence[event_pb2.SessionEvent], session_id: str) -> str:
