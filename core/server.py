@@ -23,18 +23,22 @@ from sessiond.core.servicers.agents import AgentServicer
 from sessiond.core.servicers.environments import EnvironmentServicer
 from sessiond.core.servicers.events import EventServicer
 from sessiond.core.servicers.sessions import SessionServicer
+from sessiond.core.servicers.vaults import VaultServicer
 from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.events import EventLog
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.services.vaults import VaultService
 from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.store import Store
+from sessiond.core.vaultkeys import Keyring
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2_grpc,
     event_pb2_grpc,
     session_pb2_grpc,
+    vault_pb2_grpc,
     work_pb2_grpc,
 )
 
@@ -50,6 +54,7 @@ SERVICE_NAMES = (
     "sessiond.v1.SessionService",
     "sessiond.v1.EventService",
     "sessiond.v1.WorkService",
+    "sessiond.v1.VaultService",
 )
 
 
@@ -76,8 +81,10 @@ class CoreServer:
         self.workspaces = Workspaces(data_dir / "workspaces")
         # Self-hosted environments: their work queue (also the turn's RemoteTools).
         self.work = WorkService(store, self.log.history, work)
+        # Vaults: secrets sealed with a key kept apart from the database (data dir or env).
+        self.vaults = VaultService(store, Keyring.load(data_dir))
         # MCP toolsets: calls are made by this process, never from a sandbox.
-        self.mcp = McpToolbox()
+        self.mcp = McpToolbox(self.vaults.headers_for)
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -153,6 +160,7 @@ class CoreServer:
             EventServicer(self.sessions, self.log), server
         )
         work_pb2_grpc.add_WorkServiceServicer_to_server(WorkServicer(self.work), server)
+        vault_pb2_grpc.add_VaultServiceServicer_to_server(VaultServicer(self.vaults), server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         try:
             port = server.add_insecure_port(address)

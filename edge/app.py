@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge import vaults as vault_routes
 from sessiond.edge import work as work_routes
 from sessiond.edge.client import Core
 from sessiond.edge.errors import ApiError, error_middleware
@@ -46,6 +47,8 @@ def create_app(
         app.add_routes(module.routes)
     # Self-hosted environments: the work queue.
     app.add_routes(work_routes.routes)
+    # Vaults and credentials.
+    app.add_routes(vault_routes.routes)
 
     app.on_response_prepare.append(_echo_request_id)
     app.on_shutdown.append(_close_streams)

@@ -19,6 +19,7 @@ from sessiond.v1 import (
     environment_pb2_grpc,
     event_pb2_grpc,
     session_pb2_grpc,
+    vault_pb2_grpc,
     work_pb2_grpc,
 )
 
@@ -44,6 +45,7 @@ class Core(Protocol):
     sessions: Any
     events: Any
     work: Any
+    vaults: Any
 
     async def ready(self) -> bool: ...
 
@@ -79,6 +81,7 @@ class _Backend:
             "events": event_pb2_grpc.EventServiceStub(self.channel),
             "health": health_pb2_grpc.HealthStub(self.channel),
             "work": work_pb2_grpc.WorkServiceStub(self.channel),
+            "vaults": vault_pb2_grpc.VaultServiceStub(self.channel),
         }
         self.down_until = 0.0
 
@@ -260,6 +263,7 @@ class GrpcCore:
         self.sessions = _Service(self._pool, "sessions")
         self.events = _Service(self._pool, "events")
         self.work = _Service(self._pool, "work")
+        self.vaults = _Service(self._pool, "vaults")
         from grpc_health.v1 import health_pb2
 
         self._health_request = health_pb2.HealthCheckRequest()

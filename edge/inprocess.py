@@ -278,12 +278,14 @@ class InProcessCore:
         events: Any,
         ready: Callable[[], Awaitable[bool]] | None = None,
         work: Any = None,
+        vaults: Any = None,
     ) -> None:
         self.agents = _Service(agents, self)
         self.environments = _Service(environments, self)
         self.sessions = _Service(sessions, self)
         self.events = _Service(events, self)
         self.work = _Service(work, self)
+        self.vaults = _Service(vaults, self)
         self.closed = False
         self.streams: weakref.WeakSet[InProcessStream] = weakref.WeakSet()
         self._ready = ready
@@ -297,6 +299,7 @@ class InProcessCore:
         from sessiond.core.servicers.environments import EnvironmentServicer
         from sessiond.core.servicers.events import EventServicer
         from sessiond.core.servicers.sessions import SessionServicer
+        from sessiond.core.servicers.vaults import VaultServicer
         from sessiond.core.servicers.work import WorkServicer
 
         async def ready() -> bool:
@@ -315,6 +318,7 @@ class InProcessCore:
             EventServicer(server.sessions, server.log),
             ready,
             work=WorkServicer(server.work),
+            vaults=VaultServicer(server.vaults),
         )
 
     async def ready(self) -> bool:

@@ -140,3 +140,34 @@ work_pollers = Table(
     Column("worker_id", String(256), primary_key=True),
     Column("last_poll_at", BigInteger, nullable=False),
 )
+
+# ---------------------------------------------------------------------- vaults
+# Vaults and credentials (core/store/vaults.py; migration 0010). A credential's
+# secrets are sealed (core/vaultkeys.py): ``secret`` with the key ``secret_key_id``.
+
+vaults = Table(
+    "vaults",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    # sessiond.v1.Vault
+    Column("body", LargeBinary, nullable=False),
+    Index("vaults_by_created", "created_at", "id"),
+)
+
+vault_credentials = Table(
+    "vault_credentials",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("vault_id", ID, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    Column("mcp_server_url", String, nullable=False),
+    # sessiond.v1.Credential without its secrets.
+    Column("body", LargeBinary, nullable=False),
+    Column("secret_key_id", String(32), nullable=False),
+    Column("secret", LargeBinary, nullable=False),
+    Index("vault_credentials_by_vault", "vault_id", "created_at", "id"),
+    Index("vault_credentials_by_url", "vault_id", "mcp_server_url"),
+)

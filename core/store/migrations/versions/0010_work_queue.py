@@ -1,5 +1,5 @@
-"""The work queue of self-hosted environments: work items and the workers
-that poll them."""
+"""The work queue of self-hosted environments (work items and the workers
+that poll them), and vaults with their sealed credentials."""
 
 from __future__ import annotations
 
@@ -39,9 +39,34 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(256), primary_key=True),
         sa.Column("last_poll_at", sa.BigInteger, nullable=False),
     )
+    op.create_table(
+        "vaults",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("archived_at", sa.BigInteger, nullable=True),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+    )
+    op.create_index("vaults_by_created", "vaults", ["created_at", "id"])
+    op.create_table(
+        "vault_credentials",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("vault_id", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("archived_at", sa.BigInteger, nullable=True),
+        sa.Column("mcp_server_url", sa.String, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("secret_key_id", sa.String(32), nullable=False),
+        sa.Column("secret", sa.LargeBinary, nullable=False),
+    )
+    op.create_index(
+        "vault_credentials_by_vault", "vault_credentials", ["vault_id", "created_at", "id"]
+    )
+    op.create_index("vault_credentials_by_url", "vault_credentials", ["vault_id", "mcp_server_url"])
 
 
 def downgrade() -> None:
+    op.drop_table("vault_credentials")
+    op.drop_table("vaults")
     op.drop_table("work_pollers")
     op.drop_index("work_by_environment", "work")
     op.drop_table("work")
