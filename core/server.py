@@ -22,6 +22,7 @@ from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.conversation import Conversations
+from sessiond.core.runtime.mcp import McpToolbox
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
@@ -31,10 +32,15 @@ from sessiond.core.servicers.agents import AgentServicer
 from sessiond.core.servicers.environments import EnvironmentServicer
 from sessiond.core.servicers.events import EventServicer
 from sessiond.core.servicers.sessions import SessionServicer
+from sessiond.core.servicers.vaults import VaultServicer
+from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.services.vaults import VaultService
+from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.store import Store
+from sessiond.core.vaultkeys import Keyring
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2,
@@ -43,6 +49,8 @@ from sessiond.v1 import (
     event_pb2_grpc,
     session_pb2,
     session_pb2_grpc,
+    vault_pb2_grpc,
+    work_pb2_grpc,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +65,8 @@ SERVICE_NAMES = (
     "sessiond.v1.EnvironmentService",
     "sessiond.v1.SessionService",
     "sessiond.v1.EventService",
+    "sessiond.v1.WorkService",
+    "sessiond.v1.VaultService",
 )
 
 
@@ -69,6 +79,8 @@ class Servicers:
     environments: EnvironmentServicer
     sessions: SessionServicer
     events: EventServicer
+    work: WorkServicer
+    vaults: VaultServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -77,6 +89,8 @@ class Servicers:
         environment_pb2_grpc.add_EnvironmentServiceServicer_to_server(self.environments, server)
         session_pb2_grpc.add_SessionServiceServicer_to_server(self.sessions, server)
         event_pb2_grpc.add_EventServiceServicer_to_server(self.events, server)
+        work_pb2_grpc.add_WorkServiceServicer_to_server(self.work, server)
+        vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
 
 
 class CoreServer:
@@ -97,6 +111,7 @@ class CoreServer:
         tls: tuple[bytes, bytes] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
+        work: WorkPolicy | None = None,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -111,6 +126,12 @@ class CoreServer:
         self.workspaces = Workspaces(
             data_dir / "workspaces", sandboxes=sandboxes, lookup=self._session_and_environment
         )
+        # Self-hosted environments: their work queue (also the turn's RemoteTools).
+        self.work = WorkService(store, self.log.history, work)
+        # Vaults: secrets sealed with a key kept apart from the database (data dir or env).
+        self.vaults = VaultService(store, Keyring.load(data_dir))
+        # MCP toolsets: calls are made by this process, never from a sandbox.
+        self.mcp = McpToolbox(self.vaults.headers_for)
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -120,6 +141,8 @@ class CoreServer:
             retry=retry or RetryPolicy(),
             owner=self.replica_id,
             conversations=Conversations(cache_bytes),
+            remote=self.work,
+            mcp=self.mcp,
         )
         self.runtime = Runtime(
             ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease
@@ -140,7 +163,11 @@ class CoreServer:
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
         self.sessions = SessionService(
-            store, self.log, self.runtime, running_limit=self.gate.limits.running_sessions
+            store,
+            self.log,
+            self.runtime,
+            running_limit=self.gate.limits.running_sessions,
+            workers=self.work,
         )
         self.streams = EventStreams(store, self.broker)
         self.servicers = Servicers(
@@ -148,6 +175,8 @@ class CoreServer:
             EnvironmentServicer(self.environments),
             SessionServicer(self.sessions),
             EventServicer(self.sessions, self.log, self.streams),
+            WorkServicer(self.work),
+            VaultServicer(self.vaults),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -175,6 +204,7 @@ class CoreServer:
         tls: tuple[bytes, bytes] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
+        work: WorkPolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -190,6 +220,7 @@ class CoreServer:
             tls=tls,
             cache_bytes=cache_bytes,
             sandboxes=sandboxes,
+            work=work,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:

@@ -8,6 +8,8 @@ import secrets
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sessiond.edge import agents, environments, events, sessions
+from sessiond.edge import vaults as vault_routes
+from sessiond.edge import work as work_routes
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
@@ -47,6 +49,10 @@ def create_app(
     app.router.add_get(HEALTH_PATH, healthz, allow_head=False)
     for module in (agents, environments, sessions, events):
         app.add_routes(module.routes)
+    # Self-hosted environments: the work queue.
+    app.add_routes(work_routes.routes)
+    # Vaults and credentials.
+    app.add_routes(vault_routes.routes)
 
     app.on_response_prepare.append(_echo_request_id)
     app.on_shutdown.append(_close_streams)

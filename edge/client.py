@@ -18,7 +18,7 @@ from sessiond.edge.rpc import (
     stream_method,
     unary_method,
 )
-from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
+from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2, vault_pb2, work_pb2
 
 __all__ = [
     "AgentClient",
@@ -28,6 +28,8 @@ __all__ = [
     "EventClient",
     "SessionClient",
     "STREAM_EVENTS",
+    "VaultClient",
+    "WorkClient",
 ]
 
 _A, _E, _S, _V = agent_pb2, environment_pb2, session_pb2, event_pb2
@@ -108,6 +110,60 @@ ARCHIVE_SESSION = unary_method(
 
 SEND_EVENTS = unary_method(_VF, EVENTS, "SendEvents", _V.SendEventsRequest, _V.SendEventsResponse)
 LIST_EVENTS = unary_method(_VF, EVENTS, "ListEvents", _V.ListEventsRequest, _V.ListEventsResponse)
+
+
+_W, _K = work_pb2, vault_pb2
+_WF, _KF = _W.DESCRIPTOR, _K.DESCRIPTOR
+WORK, VAULTS = "WorkService", "VaultService"
+
+LIST_WORK = unary_method(_WF, WORK, "ListWork", _W.ListWorkRequest, _W.ListWorkResponse)
+POLL_WORK = unary_method(_WF, WORK, "PollWork", _W.PollWorkRequest, _W.PollWorkResponse)
+GET_WORK = unary_method(_WF, WORK, "GetWork", _W.GetWorkRequest, _W.GetWorkResponse)
+UPDATE_WORK = unary_method(_WF, WORK, "UpdateWork", _W.UpdateWorkRequest, _W.UpdateWorkResponse)
+ACK_WORK = unary_method(_WF, WORK, "AckWork", _W.AckWorkRequest, _W.AckWorkResponse)
+HEARTBEAT_WORK = unary_method(
+    _WF, WORK, "HeartbeatWork", _W.HeartbeatWorkRequest, _W.HeartbeatWorkResponse
+)
+STOP_WORK = unary_method(_WF, WORK, "StopWork", _W.StopWorkRequest, _W.StopWorkResponse)
+GET_WORK_QUEUE_STATS = unary_method(
+    _WF, WORK, "GetWorkQueueStats", _W.GetWorkQueueStatsRequest, _W.GetWorkQueueStatsResponse
+)
+
+CREATE_VAULT = unary_method(
+    _KF, VAULTS, "CreateVault", _K.CreateVaultRequest, _K.CreateVaultResponse
+)
+GET_VAULT = unary_method(_KF, VAULTS, "GetVault", _K.GetVaultRequest, _K.GetVaultResponse)
+UPDATE_VAULT = unary_method(
+    _KF, VAULTS, "UpdateVault", _K.UpdateVaultRequest, _K.UpdateVaultResponse
+)
+LIST_VAULTS = unary_method(_KF, VAULTS, "ListVaults", _K.ListVaultsRequest, _K.ListVaultsResponse)
+DELETE_VAULT = unary_method(
+    _KF, VAULTS, "DeleteVault", _K.DeleteVaultRequest, _K.DeleteVaultResponse
+)
+ARCHIVE_VAULT = unary_method(
+    _KF, VAULTS, "ArchiveVault", _K.ArchiveVaultRequest, _K.ArchiveVaultResponse
+)
+CREATE_CREDENTIAL = unary_method(
+    _KF, VAULTS, "CreateCredential", _K.CreateCredentialRequest, _K.CreateCredentialResponse
+)
+GET_CREDENTIAL = unary_method(
+    _KF, VAULTS, "GetCredential", _K.GetCredentialRequest, _K.GetCredentialResponse
+)
+UPDATE_CREDENTIAL = unary_method(
+    _KF, VAULTS, "UpdateCredential", _K.UpdateCredentialRequest, _K.UpdateCredentialResponse
+)
+LIST_CREDENTIALS = unary_method(
+    _KF, VAULTS, "ListCredentials", _K.ListCredentialsRequest, _K.ListCredentialsResponse
+)
+DELETE_CREDENTIAL = unary_method(
+    _KF, VAULTS, "DeleteCredential", _K.DeleteCredentialRequest, _K.DeleteCredentialResponse
+)
+ARCHIVE_CREDENTIAL = unary_method(
+    _KF, VAULTS, "ArchiveCredential", _K.ArchiveCredentialRequest, _K.ArchiveCredentialResponse
+)
+VALIDATE_CREDENTIAL = unary_method(
+    _KF, VAULTS, "ValidateCredential", _K.ValidateCredentialRequest, _K.ValidateCredentialResponse
+)
 
 
 def _start(request: event_pb2.StreamEventsRequest) -> str:
@@ -238,6 +294,91 @@ class EventClient(_Client):
         return await self._transport.open_stream(STREAM_EVENTS, request, self._metadata)
 
 
+class WorkClient(_Client):
+    """``sessiond.v1.WorkService``."""
+
+    async def list_work(self, request: _W.ListWorkRequest) -> _W.ListWorkResponse:
+        return await self._transport.unary(LIST_WORK, request, self._metadata)
+
+    async def poll_work(self, request: _W.PollWorkRequest) -> _W.PollWorkResponse:
+        return await self._transport.unary(POLL_WORK, request, self._metadata)
+
+    async def get_work(self, request: _W.GetWorkRequest) -> _W.GetWorkResponse:
+        return await self._transport.unary(GET_WORK, request, self._metadata)
+
+    async def update_work(self, request: _W.UpdateWorkRequest) -> _W.UpdateWorkResponse:
+        return await self._transport.unary(UPDATE_WORK, request, self._metadata)
+
+    async def ack_work(self, request: _W.AckWorkRequest) -> _W.AckWorkResponse:
+        return await self._transport.unary(ACK_WORK, request, self._metadata)
+
+    async def heartbeat_work(self, request: _W.HeartbeatWorkRequest) -> _W.HeartbeatWorkResponse:
+        return await self._transport.unary(HEARTBEAT_WORK, request, self._metadata)
+
+    async def stop_work(self, request: _W.StopWorkRequest) -> _W.StopWorkResponse:
+        return await self._transport.unary(STOP_WORK, request, self._metadata)
+
+    async def get_work_queue_stats(
+        self, request: _W.GetWorkQueueStatsRequest
+    ) -> _W.GetWorkQueueStatsResponse:
+        return await self._transport.unary(GET_WORK_QUEUE_STATS, request, self._metadata)
+
+
+class VaultClient(_Client):
+    """``sessiond.v1.VaultService``."""
+
+    async def create_vault(self, request: _K.CreateVaultRequest) -> _K.CreateVaultResponse:
+        return await self._transport.unary(CREATE_VAULT, request, self._metadata)
+
+    async def get_vault(self, request: _K.GetVaultRequest) -> _K.GetVaultResponse:
+        return await self._transport.unary(GET_VAULT, request, self._metadata)
+
+    async def update_vault(self, request: _K.UpdateVaultRequest) -> _K.UpdateVaultResponse:
+        return await self._transport.unary(UPDATE_VAULT, request, self._metadata)
+
+    async def list_vaults(self, request: _K.ListVaultsRequest) -> _K.ListVaultsResponse:
+        return await self._transport.unary(LIST_VAULTS, request, self._metadata)
+
+    async def delete_vault(self, request: _K.DeleteVaultRequest) -> _K.DeleteVaultResponse:
+        return await self._transport.unary(DELETE_VAULT, request, self._metadata)
+
+    async def archive_vault(self, request: _K.ArchiveVaultRequest) -> _K.ArchiveVaultResponse:
+        return await self._transport.unary(ARCHIVE_VAULT, request, self._metadata)
+
+    async def create_credential(
+        self, request: _K.CreateCredentialRequest
+    ) -> _K.CreateCredentialResponse:
+        return await self._transport.unary(CREATE_CREDENTIAL, request, self._metadata)
+
+    async def get_credential(self, request: _K.GetCredentialRequest) -> _K.GetCredentialResponse:
+        return await self._transport.unary(GET_CREDENTIAL, request, self._metadata)
+
+    async def update_credential(
+        self, request: _K.UpdateCredentialRequest
+    ) -> _K.UpdateCredentialResponse:
+        return await self._transport.unary(UPDATE_CREDENTIAL, request, self._metadata)
+
+    async def list_credentials(
+        self, request: _K.ListCredentialsRequest
+    ) -> _K.ListCredentialsResponse:
+        return await self._transport.unary(LIST_CREDENTIALS, request, self._metadata)
+
+    async def delete_credential(
+        self, request: _K.DeleteCredentialRequest
+    ) -> _K.DeleteCredentialResponse:
+        return await self._transport.unary(DELETE_CREDENTIAL, request, self._metadata)
+
+    async def archive_credential(
+        self, request: _K.ArchiveCredentialRequest
+    ) -> _K.ArchiveCredentialResponse:
+        return await self._transport.unary(ARCHIVE_CREDENTIAL, request, self._metadata)
+
+    async def validate_credential(
+        self, request: _K.ValidateCredentialRequest
+    ) -> _K.ValidateCredentialResponse:
+        return await self._transport.unary(VALIDATE_CREDENTIAL, request, self._metadata)
+
+
 class CoreClient:
     """The core as the edge sees it: one typed client per service."""
 
@@ -248,6 +389,8 @@ class CoreClient:
         self.environments = EnvironmentClient(transport, metadata)
         self.sessions = SessionClient(transport, metadata)
         self.events = EventClient(transport, metadata)
+        self.work = WorkClient(transport, metadata)
+        self.vaults = VaultClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
         """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""

@@ -22,10 +22,12 @@ from sessiond.v1 import (
     environment_pb2,
     event_pb2,
     session_pb2,
+    vault_pb2,
+    work_pb2,
 )
 
 WAIT = 10.0
-FILES = (agent_pb2, environment_pb2, session_pb2, event_pb2)
+FILES = (agent_pb2, environment_pb2, session_pb2, event_pb2, work_pb2, vault_pb2)
 Options = descriptor_pb2.MethodOptions
 
 KEY = "sk-seam-test-0123456789"
@@ -59,7 +61,7 @@ def client_methods() -> dict[str, Method[object, object] | StreamMethod[object, 
 
 def test_every_rpc_states_its_idempotency_level() -> None:
     methods = proto_methods()
-    assert len(methods) == 21
+    assert len(methods) == 42
     unstated = [path for path, _, stated in methods if not stated]
     assert unstated == []
 
