@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import grpc
 import pytest
 from google.protobuf import empty_pb2
 from sessiond.core.runtime.anthropic_model import AnthropicModel
@@ -16,7 +15,7 @@ from sessiond.v1 import agent_pb2, environment_pb2, session_pb2
 
 from tests.blackbox.test_mcp import mcp_server
 from tests.fixtures.messages_server import MessagesServer, Reply, text, tool_use
-from tests.test_core_grpc import Stubs, open_stream, user_message
+from tests.test_core_grpc import KEY, WORKSPACE, Stubs, keyed_channel, open_stream, user_message
 from tests.test_runtime_flows import send, until_idle
 
 
@@ -24,9 +23,11 @@ from tests.test_runtime_flows import send, until_idle
 async def setup(tmp_path: Path) -> AsyncIterator[tuple[Stubs, MessagesServer, str]]:
     async with MessagesServer() as messages, mcp_server() as url:
         model = AnthropicModel("sk-ant-test", messages.url, max_tokens=256, timeout=10)
-        core = await CoreServer.open(f"sqlite+aiosqlite:///{tmp_path / 'db'}", tmp_path, model)
+        core = await CoreServer.open(
+            f"sqlite+aiosqlite:///{tmp_path / 'db'}", tmp_path, model, api_keys={KEY: WORKSPACE}
+        )
         port = await core.start("127.0.0.1:0")
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        channel = keyed_channel(f"127.0.0.1:{port}")
         try:
             yield Stubs(channel), messages, url
         finally:
