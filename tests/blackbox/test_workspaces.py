@@ -153,6 +153,11 @@ async def test_every_route_hides_the_other_workspace(server: Server, tenant: Ten
         await _same_as_missing(lambda i: b.beta.environments.archive(i), env, MISSING_ENV)
         await _same_as_missing(lambda i: b.beta.environments.delete(i), env, MISSING_ENV)
         assert (await b.beta.environments.list()).data == []
+        # An environment's work queue belongs to its workspace.
+        work = b.beta.environments.work
+        await _same_as_missing(lambda i: work.list(i), env, MISSING_ENV)
+        await _same_as_missing(lambda i: work.poll(i), env, MISSING_ENV)
+        await _same_as_missing(lambda i: work.stats(i), env, MISSING_ENV)
         # Sessions: B cannot build on A's agent or environment either.
         own_env = await b.beta.environments.create(name="b-env")
         own_agent = await b.beta.agents.create(name="b", model="claude-sonnet-4-5")
