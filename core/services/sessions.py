@@ -118,6 +118,9 @@ class SessionService:
         s.vault_ids.extend(req.vault_ids)
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
+        for vault_id in s.vault_ids:
+            # Only vaults of the caller's workspace (another's are not found).
+            await self._store.get_vault(vault_id, ws=ws)
         # One transaction: a create cut off midway leaves all of it or nothing.
         created, stored = await self._store.create_session(s, initial, ws=ws)
         if self._workers is not None and is_self_hosted(env):

@@ -25,6 +25,7 @@ from sessiond.core.services.common import (
     patch_metadata,
     require,
 )
+from sessiond.core.store.base import INTERNAL, Scope
 from sessiond.core.store.store import Store
 from sessiond.core.store.vaults import SealedCredential, VaultStore
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
@@ -93,13 +94,15 @@ def _check_auth(auth: vault_pb2.CredentialAuth) -> None:
 class VaultService:
     def __init__(self, store: Store, keyring: Keyring) -> None:
         self._store = store
-        self._vaults = VaultStore(store)
+        self._vaults: VaultStore = store
         self._keys = keyring
         self._refreshing: dict[str, asyncio.Lock] = {}
 
     # ----------------------------------------------------------------- vaults
 
-    async def create_vault(self, req: vault_pb2.CreateVaultRequest) -> vault_pb2.Vault:
+    async def create_vault(
+        self, req: vault_pb2.CreateVaultRequest, *, ws: Scope
+    ) -> vault_pb2.Vault:
         now = to_timestamp(now_us())
         vault = vault_pb2.Vault(
             id=ids.new_id(VAULT),
@@ -109,43 +112,47 @@ class VaultService:
             updated_at=now,
         )
         check_metadata(vault.metadata)
-        await self._vaults.put_vault(vault, new=True)
+        await self._vaults.put_vault(vault, new=True, ws=ws)
         return vault
 
-    async def get_vault(self, vault_id: str) -> vault_pb2.Vault:
-        return await self._vaults.get_vault(require(vault_id, "vault_id"))
+    async def get_vault(self, vault_id: str, *, ws: Scope) -> vault_pb2.Vault:
+        return await self._vaults.get_vault(require(vault_id, "vault_id"), ws=ws)
 
-    async def update_vault(self, req: vault_pb2.UpdateVaultRequest) -> vault_pb2.Vault:
-        vault = await self.get_vault(req.vault_id)
+    async def update_vault(
+        self, req: vault_pb2.UpdateVaultRequest, *, ws: Scope
+    ) -> vault_pb2.Vault:
+        vault = await self.get_vault(req.vault_id, ws=ws)
         if vault.HasField("archived_at"):
             raise errors.Conflict(f"Vault {vault.id!r} is archived and cannot be updated.")
         if req.HasField("display_name"):
             vault.display_name = require(req.display_name, "display_name")
         patch_metadata(vault.metadata, req.metadata, req.metadata_remove)
         vault.updated_at.CopyFrom(to_timestamp(now_us()))
-        await self._vaults.put_vault(vault, new=False)
+        await self._vaults.put_vault(vault, new=False, ws=ws)
         return vault
 
-    async def list_vaults(self, req: vault_pb2.ListVaultsRequest) -> tuple[list[Any], str]:
+    async def list_vaults(
+        self, req: vault_pb2.ListVaultsRequest, *, ws: Scope
+    ) -> tuple[list[Any], str]:
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         page = decode_page(req.page_token)
         after = (int(page.key[0]), str(page.key[1])) if page else None
-        rows, more = await self._vaults.list_vaults(limit, after, req.include_archived)
+        rows, more = await self._vaults.list_vaults(limit, after, req.include_archived, ws=ws)
         token = ""
         if more and rows:
             token = encode_page([from_timestamp(rows[-1].created_at), rows[-1].id])
         return rows, token
 
-    async def delete_vault(self, vault_id: str) -> None:
-        await self._vaults.delete_vault(require(vault_id, "vault_id"))
+    async def delete_vault(self, vault_id: str, *, ws: Scope) -> None:
+        await self._vaults.delete_vault(require(vault_id, "vault_id"), ws=ws)
 
-    async def archive_vault(self, vault_id: str) -> vault_pb2.Vault:
-        vault = await self.get_vault(vault_id)
+    async def archive_vault(self, vault_id: str, *, ws: Scope) -> vault_pb2.Vault:
+        vault = await self.get_vault(vault_id, ws=ws)
         if not vault.HasField("archived_at"):
             now = to_timestamp(now_us())
             vault.archived_at.CopyFrom(now)
             vault.updated_at.CopyFrom(now)
-            await self._vaults.put_vault(vault, new=False)
+            await self._vaults.put_vault(vault, new=False, ws=ws)
         return vault
 
     # ------------------------------------------------------------ credentials
@@ -161,9 +168,9 @@ class VaultService:
         return data
 
     async def create_credential(
-        self, req: vault_pb2.CreateCredentialRequest
+        self, req: vault_pb2.CreateCredentialRequest, *, ws: Scope
     ) -> vault_pb2.Credential:
-        vault = await self.get_vault(req.vault_id)
+        vault = await self.get_vault(req.vault_id, ws=ws)
         if vault.HasField("archived_at"):
             raise errors.Conflict(f"Vault {vault.id!r} is archived; it takes no new credentials.")
         _check_auth(req.auth)
@@ -180,19 +187,22 @@ class VaultService:
         check_metadata(cred.metadata)
         cred.auth.CopyFrom(req.auth)
         secrets = _secrets_of(cred.auth)
-        await self._vaults.put_credential(self._seal(cred, secrets), new=True)
+        # A credential belongs to its vault's workspace.
+        await self._vaults.put_credential(self._seal(cred, secrets), new=True, ws=ws)
         return cred
 
-    async def get_credential(self, vault_id: str, credential_id: str) -> vault_pb2.Credential:
+    async def get_credential(
+        self, vault_id: str, credential_id: str, *, ws: Scope
+    ) -> vault_pb2.Credential:
         sealed = await self._vaults.get_credential(
-            require(vault_id, "vault_id"), require(credential_id, "credential_id")
+            require(vault_id, "vault_id"), require(credential_id, "credential_id"), ws=ws
         )
         return sealed.credential
 
     async def update_credential(
-        self, req: vault_pb2.UpdateCredentialRequest
+        self, req: vault_pb2.UpdateCredentialRequest, *, ws: Scope
     ) -> vault_pb2.Credential:
-        sealed = await self._vaults.get_credential(req.vault_id, req.credential_id)
+        sealed = await self._vaults.get_credential(req.vault_id, req.credential_id, ws=ws)
         cred = sealed.credential
         if cred.HasField("archived_at"):
             raise errors.Conflict(f"Credential {cred.id!r} is archived and cannot be updated.")
@@ -217,36 +227,38 @@ class VaultService:
             merged.MergeFrom(new)
             secrets.update(given)
         cred.updated_at.CopyFrom(to_timestamp(now_us()))
-        await self._vaults.put_credential(self._seal(cred, secrets), new=False)
+        await self._vaults.put_credential(self._seal(cred, secrets), new=False, ws=ws)
         return cred
 
     async def list_credentials(
-        self, req: vault_pb2.ListCredentialsRequest
+        self, req: vault_pb2.ListCredentialsRequest, *, ws: Scope
     ) -> tuple[list[vault_pb2.Credential], str]:
-        await self.get_vault(req.vault_id)
+        await self.get_vault(req.vault_id, ws=ws)
         limit = page_size(req.page_size, DEFAULT_PAGE, MAX_PAGE)
         page = decode_page(req.page_token)
         after = (int(page.key[0]), str(page.key[1])) if page else None
         rows, more = await self._vaults.list_credentials(
-            req.vault_id, limit, after, req.include_archived
+            req.vault_id, limit, after, req.include_archived, ws=ws
         )
         token = ""
         if more and rows:
             token = encode_page([from_timestamp(rows[-1].created_at), rows[-1].id])
         return rows, token
 
-    async def delete_credential(self, vault_id: str, credential_id: str) -> None:
-        await self._vaults.delete_credential(vault_id, credential_id)
+    async def delete_credential(self, vault_id: str, credential_id: str, *, ws: Scope) -> None:
+        await self._vaults.delete_credential(vault_id, credential_id, ws=ws)
 
-    async def archive_credential(self, vault_id: str, credential_id: str) -> vault_pb2.Credential:
-        sealed = await self._vaults.get_credential(vault_id, credential_id)
+    async def archive_credential(
+        self, vault_id: str, credential_id: str, *, ws: Scope
+    ) -> vault_pb2.Credential:
+        sealed = await self._vaults.get_credential(vault_id, credential_id, ws=ws)
         cred = sealed.credential
         if not cred.HasField("archived_at"):
             now = to_timestamp(now_us())
             cred.archived_at.CopyFrom(now)
             cred.updated_at.CopyFrom(now)
             await self._vaults.put_credential(
-                SealedCredential(cred, sealed.key_id, sealed.secret), new=False
+                SealedCredential(cred, sealed.key_id, sealed.secret), new=False, ws=ws
             )
         return cred
 
@@ -274,10 +286,10 @@ class VaultService:
         if expiring and m.HasField("refresh") and secrets.get("refresh_token"):
             lock = self._refreshing.setdefault(cred.id, asyncio.Lock())
             async with lock:
-                fresh = await self._vaults.get_credential(cred.vault_id, cred.id)
+                fresh = await self._vaults.get_credential(cred.vault_id, cred.id, ws=INTERNAL)
                 status, _ = await self._refresh(fresh)
                 if status == "succeeded":
-                    fresh = await self._vaults.get_credential(cred.vault_id, cred.id)
+                    fresh = await self._vaults.get_credential(cred.vault_id, cred.id, ws=INTERNAL)
                     secrets = self._open(fresh)
         return secrets.get("access_token", "")
 
@@ -330,20 +342,22 @@ class VaultService:
         else:
             m.ClearField("expires_at")
         cred.updated_at.CopyFrom(to_timestamp(now_us()))
-        await self._vaults.put_credential(self._seal(cred, secrets), new=False)
+        await self._vaults.put_credential(self._seal(cred, secrets), new=False, ws=INTERNAL)
         return "succeeded", ""
 
-    async def validate(self, vault_id: str, credential_id: str) -> vault_pb2.CredentialValidation:
+    async def validate(
+        self, vault_id: str, credential_id: str, *, ws: Scope
+    ) -> vault_pb2.CredentialValidation:
         import aiohttp
 
-        sealed = await self._vaults.get_credential(vault_id, credential_id)
+        sealed = await self._vaults.get_credential(vault_id, credential_id, ws=ws)
         cred = sealed.credential
         out = vault_pb2.CredentialValidation(credential_id=cred.id, vault_id=cred.vault_id)
         if cred.auth.HasField("mcp_oauth"):
             out.has_refresh_token = bool(self._open(sealed).get("refresh_token"))
             refreshed, _ = await self._refresh(sealed)
             out.refresh_status = refreshed
-            sealed = await self._vaults.get_credential(vault_id, credential_id)
+            sealed = await self._vaults.get_credential(vault_id, credential_id, ws=ws)
         secrets = self._open(sealed)
         token = secrets.get("token") or secrets.get("access_token", "")
         which = cred.auth.WhichOneof("type") or "static_bearer"
