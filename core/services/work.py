@@ -93,7 +93,7 @@ class WorkService:
 
     def __init__(self, store: Store, history: History, policy: WorkPolicy | None = None) -> None:
         self._store = store
-        self._work = WorkStore(store)
+        self._work: WorkStore = store
         self._history = history
         self.policy = policy or WorkPolicy()
         self._arrived: dict[str, asyncio.Event] = {}
@@ -108,7 +108,7 @@ class WorkService:
         return is_self_hosted(env)
 
     async def need_worker(self, session: session_pb2.Session) -> None:
-        if await self._work.ensure(ids.new_id(WORK), session.environment_id, session.id):
+        if await self._work.ensure_work(ids.new_id(WORK), session.environment_id, session.id):
             self._wake(session.environment_id)
 
     def _wake(self, environment_id: str) -> None:
@@ -136,13 +136,13 @@ class WorkService:
             raise errors.InvalidArgument("reclaim_older_than_ms must not be negative.")
         await self._environment(req.environment_id, ws)
         if req.worker_id:
-            await self._work.note_poller(req.environment_id, req.worker_id)
+            await self._work.note_work_poller(req.environment_id, req.worker_id)
         reclaim_ms = req.reclaim_older_than_ms or DEFAULT_RECLAIM_MS
         deadline = time.monotonic() + req.block_ms / 1000
         while True:
             arrived = self._arrived.setdefault(req.environment_id, asyncio.Event())
             reclaim_before = now_us() - reclaim_ms * 1000
-            row = await self._work.claim(req.environment_id, reclaim_before, req.worker_id)
+            row = await self._work.claim_work(req.environment_id, reclaim_before, req.worker_id)
             if row is not None:
                 return to_message(row)
             remaining = deadline - time.monotonic()
@@ -155,7 +155,7 @@ class WorkService:
 
     async def get(self, environment_id: str, work_id: str, *, ws: Scope) -> work_pb2.Work:
         await self._scope(environment_id, ws)
-        return to_message(await self._work.get(environment_id, work_id))
+        return to_message(await self._work.get_work(environment_id, work_id))
 
     async def list_work(
         self, req: work_pb2.ListWorkRequest, *, ws: Scope
@@ -179,7 +179,7 @@ class WorkService:
                 meta.pop(key, None)
             return {"metadata": json.dumps(meta, sort_keys=True)}, None
 
-        row, _ = await self._work.change(req.environment_id, req.work_id, step)
+        row, _ = await self._work.change_work(req.environment_id, req.work_id, step)
         return to_message(row)
 
     async def ack(self, environment_id: str, work_id: str, *, ws: Scope) -> work_pb2.Work:
@@ -195,7 +195,7 @@ class WorkService:
                 f"Work {work_id!r} is {row.state}; only a polled work item can be acknowledged."
             )
 
-        row, _ = await self._work.change(environment_id, work_id, step)
+        row, _ = await self._work.change_work(environment_id, work_id, step)
         return to_message(row)
 
     async def heartbeat(
@@ -239,7 +239,7 @@ class WorkService:
             )
             return values, (out, False)
 
-        _, outcome = await self._work.change(req.environment_id, req.work_id, step)
+        _, outcome = await self._work.change_work(req.environment_id, req.work_id, step)
         result: tuple[work_pb2.WorkLease, bool] = outcome
         return result
 
@@ -260,7 +260,7 @@ class WorkService:
                 }, None
             return {"state": q.STOPPING, "stop_requested_at": requested}, None
 
-        row, _ = await self._work.change(req.environment_id, req.work_id, step)
+        row, _ = await self._work.change_work(req.environment_id, req.work_id, step)
         if row.state == q.STOPPED:
             await self._requeue_if_waiting(row)
         return to_message(row)
@@ -281,7 +281,7 @@ class WorkService:
 
     async def stats(self, environment_id: str, *, ws: Scope) -> work_pb2.GetWorkQueueStatsResponse:
         await self._scope(environment_id, ws)
-        counts = await self._work.counts(environment_id, 0)
+        counts = await self._work.work_counts(environment_id, 0)
         out = work_pb2.GetWorkQueueStatsResponse(
             depth=counts.depth, pending=counts.pending, workers_polling=counts.workers_polling
         )

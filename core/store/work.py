@@ -14,7 +14,7 @@ from typing import Any
 
 from sessiond.core import errors
 from sessiond.core.store import schema as t
-from sessiond.core.store.store import Store
+from sessiond.core.store.base import StoreBase
 from sessiond.core.timeutil import now_us
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
@@ -110,13 +110,11 @@ def _requeue_expired(conn: Connection, environment_id: str, now: int) -> None:
     )
 
 
-class WorkStore:
-    """The queue's statements, run through the store's transactions."""
+class WorkStore(StoreBase):
+    """The queue's statements. A work item belongs to its environment's
+    workspace: callers check the environment in scope first."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def ensure(self, work_id: str, environment_id: str, session_id: str) -> bool:
+    async def ensure_work(self, work_id: str, environment_id: str, session_id: str) -> bool:
         """Queues an item for the session unless one is live; True if queued."""
         now = now_us()
 
@@ -138,9 +136,9 @@ class WorkStore:
                 return False
             return True
 
-        return await self._store._tx(work, write=True)
+        return await self._tx(work, write=True)
 
-    async def claim(
+    async def claim_work(
         self, environment_id: str, reclaim_before: int, worker_id: str
     ) -> WorkRow | None:
         now = now_us()
@@ -185,9 +183,9 @@ class WorkStore:
                 return None
             return _row(conn.execute(select(w).where(w.c.id == picked)).one())
 
-        return await self._store._tx(work, write=True)
+        return await self._tx(work, write=True)
 
-    async def note_poller(self, environment_id: str, worker_id: str) -> None:
+    async def note_work_poller(self, environment_id: str, worker_id: str) -> None:
         now = now_us()
         p = t.work_pollers
 
@@ -209,9 +207,9 @@ class WorkStore:
             except IntegrityError:
                 pass
 
-        await self._store._tx(work, write=True)
+        await self._tx(work, write=True)
 
-    async def get(self, environment_id: str, work_id: str) -> WorkRow:
+    async def get_work(self, environment_id: str, work_id: str) -> WorkRow:
         now = now_us()
         w = t.work
 
@@ -222,12 +220,14 @@ class WorkStore:
             ).first()
             return None if row is None else _row(row)
 
-        found = await self._store._tx(work, write=True)
+        found = await self._tx(work, write=True)
         if found is None:
             raise errors.NotFound(f"Work {work_id!r} not found in environment {environment_id!r}.")
         return found
 
-    async def change(self, environment_id: str, work_id: str, step: Any) -> tuple[WorkRow, Any]:
+    async def change_work(
+        self, environment_id: str, work_id: str, step: Any
+    ) -> tuple[WorkRow, Any]:
         """Reads the item, lets ``step(row, now)`` return (column values, outcome),
         writes them, all in one transaction; returns the new row and the outcome."""
         now = now_us()
@@ -248,7 +248,7 @@ class WorkStore:
                 row = conn.execute(select(w).where(w.c.id == work_id)).one()
             return _row(row), outcome
 
-        done = await self._store._tx(work, write=True)
+        done = await self._tx(work, write=True)
         if done is None:
             raise errors.NotFound(f"Work {work_id!r} not found in environment {environment_id!r}.")
         return done
@@ -272,10 +272,10 @@ class WorkStore:
             ).all()
             return [_row(r) for r in rows]
 
-        rows = await self._store._tx(work, write=False)
+        rows = await self._tx(work, write=False)
         return rows[:limit], len(rows) > limit
 
-    async def counts(self, environment_id: str, reclaim_before: int) -> QueueCounts:
+    async def work_counts(self, environment_id: str, reclaim_before: int) -> QueueCounts:
         now = now_us()
         w, p = t.work, t.work_pollers
 
@@ -295,13 +295,13 @@ class WorkStore:
             ).scalar_one()
             return QueueCounts(int(depth), int(pending), oldest, int(polling))
 
-        return await self._store._tx(work, write=True)
+        return await self._tx(work, write=True)
 
-    async def live_for_session(self, session_id: str) -> WorkRow | None:
+    async def live_work_for_session(self, session_id: str) -> WorkRow | None:
         w = t.work
 
         def work(conn: Connection) -> WorkRow | None:
             row = conn.execute(select(w).where(w.c.live_session_id == session_id)).first()
             return None if row is None else _row(row)
 
-        return await self._store._tx(work, write=False)
+        return await self._tx(work, write=False)
