@@ -165,6 +165,10 @@ class SessionService:
         for path in req.update_mask.paths:
             if path not in _UPDATABLE:
                 raise errors.InvalidArgument(f"{path}: this field cannot be updated.")
+        if "vault_ids" in req.update_mask.paths:
+            for vault_id in req.vault_ids:
+                # Only vaults of the caller's workspace (another's are not found).
+                await self._store.get_vault(vault_id, ws=ws)
 
         def patch(s: session_pb2.Session) -> event_pb2.SessionUpdatedEvent:
             # Applied to the session as stored, inside the store's transaction:

@@ -183,6 +183,11 @@ async def test_every_route_hides_the_other_workspace(server: Server, tenant: Ten
             vid,
             MISSING_VAULT,
         )
+        b_session = await b.beta.sessions.create(agent=b_agent.id, environment_id=b_env.id)
+        await _same_as_missing(
+            lambda i: b.beta.sessions.update(b_session.id, vault_ids=[i]), vid, MISSING_VAULT
+        )
+        await b.beta.sessions.delete(b_session.id)  # B's lists below stay empty
         # An environment's work queue belongs to its workspace.
         work = b.beta.environments.work
         await _same_as_missing(lambda i: work.list(i), env, MISSING_ENV)
