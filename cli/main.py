@@ -342,6 +342,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.core.sandbox.manager import Sandboxes
     from sessiond.core.sandbox.settings import SandboxSettings
     from sessiond.core.server import CoreServer
+    from sessiond.core.services.work import WorkPolicy
 
     url = db_url(args, data_dir)
     if url.startswith("sqlite"):
@@ -382,6 +383,8 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         tls=(cert, key) if cert is not None and key is not None else None,
         cache_bytes=int(args.cache_mb * 1024 * 1024),
         sandboxes=sandboxes,
+        # The lease a self-hosted worker's heartbeat grants (tests shorten it).
+        work=WorkPolicy(ttl_seconds=int(_env("SESSIOND_WORK_LEASE_SECONDS", "60") or 60)),
     )
     try:
         secure_data_dir(data_dir, files_only=True)

@@ -23,6 +23,7 @@ from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.conversation import Conversations
+from sessiond.core.runtime.mcp import McpToolbox
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
@@ -36,12 +37,17 @@ from sessiond.core.servicers.memory import MemoryStoreServicer
 from sessiond.core.servicers.resources import SessionResourceServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.servicers.skills import SkillServicer
+from sessiond.core.servicers.vaults import VaultServicer
+from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.services.vaults import VaultService
+from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.base import INTERNAL
 from sessiond.core.store.store import Store
 from sessiond.core.telemetry import server_interceptors
+from sessiond.core.vaultkeys import Keyring
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2,
@@ -54,6 +60,8 @@ from sessiond.v1 import (
     session_pb2_grpc,
     session_resource_pb2_grpc,
     skill_pb2_grpc,
+    vault_pb2_grpc,
+    work_pb2_grpc,
 )
 
 if TYPE_CHECKING:
@@ -72,6 +80,8 @@ SERVICE_NAMES = (
     "sessiond.v1.MemoryStoreService",
     "sessiond.v1.SessionResourceService",
     "sessiond.v1.SkillService",
+    "sessiond.v1.WorkService",
+    "sessiond.v1.VaultService",
 )
 
 
@@ -89,6 +99,8 @@ class Servicers:
     memory_stores: MemoryStoreServicer
     resources: SessionResourceServicer
     skills: SkillServicer
+    work: WorkServicer
+    vaults: VaultServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -103,6 +115,8 @@ class Servicers:
             self.resources, server
         )
         skill_pb2_grpc.add_SkillServiceServicer_to_server(self.skills, server)
+        work_pb2_grpc.add_WorkServiceServicer_to_server(self.work, server)
+        vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
 
 
 class CoreServer:
@@ -123,6 +137,7 @@ class CoreServer:
         tls: tuple[bytes, bytes] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
+        work: WorkPolicy | None = None,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -143,6 +158,12 @@ class CoreServer:
             lookup=self._session_and_environment,
             mounts=self.mounts,
         )
+        # Self-hosted environments: their work queue (also the turn's RemoteTools).
+        self.work = WorkService(store, self.log.history, work)
+        # Vaults: secrets sealed with a key kept apart from the database (data dir or env).
+        self.vaults = VaultService(store, Keyring.load(data_dir))
+        # MCP toolsets: calls are made by this process, never from a sandbox.
+        self.mcp = McpToolbox(self.vaults.headers_for)
         ctx = TurnContext(
             log=self.log,
             model=model,
@@ -153,6 +174,8 @@ class CoreServer:
             owner=self.replica_id,
             conversations=Conversations(cache_bytes),
             system_notes=self.mounts.system_notes,
+            remote=self.work,
+            mcp=self.mcp,
         )
         self.runtime = Runtime(
             ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease
@@ -178,6 +201,7 @@ class CoreServer:
             self.runtime,
             running_limit=self.gate.limits.running_sessions,
             inputs=self.resources,
+            workers=self.work,
         )
         self.streams = EventStreams(store, self.broker)
         self.servicers = Servicers(
@@ -189,6 +213,8 @@ class CoreServer:
             MemoryStoreServicer(self.memory),
             SessionResourceServicer(self.resources),
             SkillServicer(self.skills),
+            WorkServicer(self.work),
+            VaultServicer(self.vaults),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -249,6 +275,7 @@ class CoreServer:
         tls: tuple[bytes, bytes] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
+        work: WorkPolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -264,6 +291,7 @@ class CoreServer:
             tls=tls,
             cache_bytes=cache_bytes,
             sandboxes=sandboxes,
+            work=work,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:

@@ -20,6 +20,8 @@ from sessiond.edge import (
     sessions,
     skills,
 )
+from sessiond.edge import vaults as vault_routes
+from sessiond.edge import work as work_routes
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
 from sessiond.edge.errors import ApiError, error_middleware
@@ -66,6 +68,10 @@ def create_app(
         app.add_routes(module.routes)
     for module in (files, memory, resources, skills):  # issue 12
         app.add_routes(module.routes)
+    # Self-hosted environments: the work queue.
+    app.add_routes(work_routes.routes)
+    # Vaults and credentials.
+    app.add_routes(vault_routes.routes)
     # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
     app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
     console.install(app)

@@ -27,6 +27,8 @@ from sessiond.v1 import (
     session_pb2,
     session_resource_pb2,
     skill_pb2,
+    vault_pb2,
+    work_pb2,
 )
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "SkillClient",
     "SessionClient",
     "STREAM_EVENTS",
+    "VaultClient",
+    "WorkClient",
 ]
 
 _A, _E, _S, _V = agent_pb2, environment_pb2, session_pb2, event_pb2
@@ -266,6 +270,66 @@ DOWNLOAD_SKILL_VERSION = unary_method(
     "DownloadSkillVersion",
     _K.DownloadSkillVersionRequest,
     _K.DownloadSkillVersionResponse,
+)
+
+
+_W, _VT = work_pb2, vault_pb2
+_WF, _VTF = _W.DESCRIPTOR, _VT.DESCRIPTOR
+WORK, VAULTS = "WorkService", "VaultService"
+
+LIST_WORK = unary_method(_WF, WORK, "ListWork", _W.ListWorkRequest, _W.ListWorkResponse)
+POLL_WORK = unary_method(_WF, WORK, "PollWork", _W.PollWorkRequest, _W.PollWorkResponse)
+GET_WORK = unary_method(_WF, WORK, "GetWork", _W.GetWorkRequest, _W.GetWorkResponse)
+UPDATE_WORK = unary_method(_WF, WORK, "UpdateWork", _W.UpdateWorkRequest, _W.UpdateWorkResponse)
+ACK_WORK = unary_method(_WF, WORK, "AckWork", _W.AckWorkRequest, _W.AckWorkResponse)
+HEARTBEAT_WORK = unary_method(
+    _WF, WORK, "HeartbeatWork", _W.HeartbeatWorkRequest, _W.HeartbeatWorkResponse
+)
+STOP_WORK = unary_method(_WF, WORK, "StopWork", _W.StopWorkRequest, _W.StopWorkResponse)
+GET_WORK_QUEUE_STATS = unary_method(
+    _WF, WORK, "GetWorkQueueStats", _W.GetWorkQueueStatsRequest, _W.GetWorkQueueStatsResponse
+)
+
+CREATE_VAULT = unary_method(
+    _VTF, VAULTS, "CreateVault", _VT.CreateVaultRequest, _VT.CreateVaultResponse
+)
+GET_VAULT = unary_method(_VTF, VAULTS, "GetVault", _VT.GetVaultRequest, _VT.GetVaultResponse)
+UPDATE_VAULT = unary_method(
+    _VTF, VAULTS, "UpdateVault", _VT.UpdateVaultRequest, _VT.UpdateVaultResponse
+)
+LIST_VAULTS = unary_method(
+    _VTF, VAULTS, "ListVaults", _VT.ListVaultsRequest, _VT.ListVaultsResponse
+)
+DELETE_VAULT = unary_method(
+    _VTF, VAULTS, "DeleteVault", _VT.DeleteVaultRequest, _VT.DeleteVaultResponse
+)
+ARCHIVE_VAULT = unary_method(
+    _VTF, VAULTS, "ArchiveVault", _VT.ArchiveVaultRequest, _VT.ArchiveVaultResponse
+)
+CREATE_CREDENTIAL = unary_method(
+    _VTF, VAULTS, "CreateCredential", _VT.CreateCredentialRequest, _VT.CreateCredentialResponse
+)
+GET_CREDENTIAL = unary_method(
+    _VTF, VAULTS, "GetCredential", _VT.GetCredentialRequest, _VT.GetCredentialResponse
+)
+UPDATE_CREDENTIAL = unary_method(
+    _VTF, VAULTS, "UpdateCredential", _VT.UpdateCredentialRequest, _VT.UpdateCredentialResponse
+)
+LIST_CREDENTIALS = unary_method(
+    _VTF, VAULTS, "ListCredentials", _VT.ListCredentialsRequest, _VT.ListCredentialsResponse
+)
+DELETE_CREDENTIAL = unary_method(
+    _VTF, VAULTS, "DeleteCredential", _VT.DeleteCredentialRequest, _VT.DeleteCredentialResponse
+)
+ARCHIVE_CREDENTIAL = unary_method(
+    _VTF, VAULTS, "ArchiveCredential", _VT.ArchiveCredentialRequest, _VT.ArchiveCredentialResponse
+)
+VALIDATE_CREDENTIAL = unary_method(
+    _VTF,
+    VAULTS,
+    "ValidateCredential",
+    _VT.ValidateCredentialRequest,
+    _VT.ValidateCredentialResponse,
 )
 
 
@@ -550,6 +614,91 @@ class SkillClient(_Client):
         return await self._transport.unary(DOWNLOAD_SKILL_VERSION, request, self._metadata)
 
 
+class WorkClient(_Client):
+    """``sessiond.v1.WorkService``."""
+
+    async def list_work(self, request: _W.ListWorkRequest) -> _W.ListWorkResponse:
+        return await self._transport.unary(LIST_WORK, request, self._metadata)
+
+    async def poll_work(self, request: _W.PollWorkRequest) -> _W.PollWorkResponse:
+        return await self._transport.unary(POLL_WORK, request, self._metadata)
+
+    async def get_work(self, request: _W.GetWorkRequest) -> _W.GetWorkResponse:
+        return await self._transport.unary(GET_WORK, request, self._metadata)
+
+    async def update_work(self, request: _W.UpdateWorkRequest) -> _W.UpdateWorkResponse:
+        return await self._transport.unary(UPDATE_WORK, request, self._metadata)
+
+    async def ack_work(self, request: _W.AckWorkRequest) -> _W.AckWorkResponse:
+        return await self._transport.unary(ACK_WORK, request, self._metadata)
+
+    async def heartbeat_work(self, request: _W.HeartbeatWorkRequest) -> _W.HeartbeatWorkResponse:
+        return await self._transport.unary(HEARTBEAT_WORK, request, self._metadata)
+
+    async def stop_work(self, request: _W.StopWorkRequest) -> _W.StopWorkResponse:
+        return await self._transport.unary(STOP_WORK, request, self._metadata)
+
+    async def get_work_queue_stats(
+        self, request: _W.GetWorkQueueStatsRequest
+    ) -> _W.GetWorkQueueStatsResponse:
+        return await self._transport.unary(GET_WORK_QUEUE_STATS, request, self._metadata)
+
+
+class VaultClient(_Client):
+    """``sessiond.v1.VaultService``."""
+
+    async def create_vault(self, request: _VT.CreateVaultRequest) -> _VT.CreateVaultResponse:
+        return await self._transport.unary(CREATE_VAULT, request, self._metadata)
+
+    async def get_vault(self, request: _VT.GetVaultRequest) -> _VT.GetVaultResponse:
+        return await self._transport.unary(GET_VAULT, request, self._metadata)
+
+    async def update_vault(self, request: _VT.UpdateVaultRequest) -> _VT.UpdateVaultResponse:
+        return await self._transport.unary(UPDATE_VAULT, request, self._metadata)
+
+    async def list_vaults(self, request: _VT.ListVaultsRequest) -> _VT.ListVaultsResponse:
+        return await self._transport.unary(LIST_VAULTS, request, self._metadata)
+
+    async def delete_vault(self, request: _VT.DeleteVaultRequest) -> _VT.DeleteVaultResponse:
+        return await self._transport.unary(DELETE_VAULT, request, self._metadata)
+
+    async def archive_vault(self, request: _VT.ArchiveVaultRequest) -> _VT.ArchiveVaultResponse:
+        return await self._transport.unary(ARCHIVE_VAULT, request, self._metadata)
+
+    async def create_credential(
+        self, request: _VT.CreateCredentialRequest
+    ) -> _VT.CreateCredentialResponse:
+        return await self._transport.unary(CREATE_CREDENTIAL, request, self._metadata)
+
+    async def get_credential(self, request: _VT.GetCredentialRequest) -> _VT.GetCredentialResponse:
+        return await self._transport.unary(GET_CREDENTIAL, request, self._metadata)
+
+    async def update_credential(
+        self, request: _VT.UpdateCredentialRequest
+    ) -> _VT.UpdateCredentialResponse:
+        return await self._transport.unary(UPDATE_CREDENTIAL, request, self._metadata)
+
+    async def list_credentials(
+        self, request: _VT.ListCredentialsRequest
+    ) -> _VT.ListCredentialsResponse:
+        return await self._transport.unary(LIST_CREDENTIALS, request, self._metadata)
+
+    async def delete_credential(
+        self, request: _VT.DeleteCredentialRequest
+    ) -> _VT.DeleteCredentialResponse:
+        return await self._transport.unary(DELETE_CREDENTIAL, request, self._metadata)
+
+    async def archive_credential(
+        self, request: _VT.ArchiveCredentialRequest
+    ) -> _VT.ArchiveCredentialResponse:
+        return await self._transport.unary(ARCHIVE_CREDENTIAL, request, self._metadata)
+
+    async def validate_credential(
+        self, request: _VT.ValidateCredentialRequest
+    ) -> _VT.ValidateCredentialResponse:
+        return await self._transport.unary(VALIDATE_CREDENTIAL, request, self._metadata)
+
+
 class CoreClient:
     """The core as the edge sees it: one typed client per service."""
 
@@ -564,6 +713,9 @@ class CoreClient:
         self.memory_stores = MemoryStoreClient(transport, metadata)
         self.resources = SessionResourceClient(transport, metadata)
         self.skills = SkillClient(transport, metadata)
+
+        self.work = WorkClient(transport, metadata)
+        self.vaults = VaultClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
         """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""

@@ -130,6 +130,9 @@ class _Builder:
         elif kind == "agent_mcp_tool_result":
             m = ev.agent_mcp_tool_result
             self._result(ToolResult(m.mcp_tool_use_id, block_text(list(m.content)), m.is_error))
+        elif kind == "user_tool_result":
+            u = ev.user_tool_result
+            self._result(ToolResult(u.tool_use_id, block_text(list(u.content)), u.is_error))
         elif kind == "user_custom_tool_result":
             c = ev.user_custom_tool_result
             self._result(ToolResult(c.custom_tool_use_id, block_text(list(c.content)), c.is_error))

@@ -178,7 +178,8 @@ class _Runner:
             resume = False
             if kind in ANSWER_KINDS:
                 events = await rt.log.history(self.session_id)
-                resume = answer_target(ev) in pending_actions(events)
+                remote = rt.ctx.remote is not None and await rt.ctx.remote.is_remote(session)
+                resume = answer_target(ev) in pending_actions(events, remote=remote)
             if kind != "user_message" and not resume:
                 # Nothing to run for it (system messages, outcomes, stale answers).
                 await rt.log.append(self.session_id, [], mark_processed=[ev.id], owner=rt.owner)

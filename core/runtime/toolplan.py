@@ -3,9 +3,11 @@ under which permission policy, and the schemas the model is given."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from google.protobuf import json_format
+from sessiond.core.runtime.mcp import McpTool
 from sessiond.core.runtime.model import ToolSpec
 from sessiond.v1 import agent_pb2
 
@@ -27,7 +29,10 @@ def _policy(p: agent_pb2.PermissionPolicy) -> str:
 
 class ToolPlan:
     def __init__(
-        self, agent: agent_pb2.SessionAgent, builtin_schemas: dict[str, dict[str, object]]
+        self,
+        agent: agent_pb2.SessionAgent,
+        builtin_schemas: dict[str, dict[str, object]],
+        mcp_tools: Mapping[str, Sequence[McpTool]] | None = None,
     ) -> None:
         self._kinds: dict[str, ToolKind] = {}
         self._specs: list[ToolSpec] = []
@@ -63,6 +68,12 @@ class ToolPlan:
                 self._specs.append(
                     ToolSpec(ct.name, ct.description, json_format.MessageToDict(ct.input_schema))
                 )
+            elif (
+                which == "mcp_toolset"
+                and mcp_tools
+                and tool.mcp_toolset.mcp_server_name in mcp_tools
+            ):
+                self._add_mcp(tool.mcp_toolset, mcp_tools[tool.mcp_toolset.mcp_server_name])
             elif which == "mcp_toolset":
                 ms = tool.mcp_toolset
                 for cfg in ms.configs:
@@ -70,6 +81,30 @@ class ToolPlan:
                         self._kinds[cfg.name] = ToolKind(
                             MCP, _policy(cfg.permission_policy), ms.mcp_server_name
                         )
+
+    def _add_mcp(self, ms: agent_pb2.McpToolset, listed: Sequence[McpTool]) -> None:
+        """The listed tools of one MCP server, under its toolset's configs (a tool
+        without a config of its own takes ``default_config``)."""
+        configs = {c.name: c for c in ms.configs}
+        default = ms.default_config
+        for t in listed:
+            cfg = configs.get(t.name)
+            if cfg is not None and cfg.HasField("enabled"):
+                enabled = cfg.enabled
+            elif default.HasField("enabled"):
+                enabled = default.enabled
+            else:
+                enabled = True
+            if not enabled or t.name in self._kinds:
+                continue
+            if cfg is not None and cfg.permission_policy.WhichOneof("type"):
+                policy = _policy(cfg.permission_policy)
+            elif default.permission_policy.WhichOneof("type"):
+                policy = _policy(default.permission_policy)
+            else:
+                policy = "always_allow"
+            self._kinds[t.name] = ToolKind(MCP, policy, ms.mcp_server_name)
+            self._specs.append(ToolSpec(t.name, t.description, dict(t.input_schema)))
 
     def kind(self, name: str) -> ToolKind | None:
         return self._kinds.get(name)

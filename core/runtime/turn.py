@@ -18,6 +18,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from sessiond.core import ids, telemetry
 from sessiond.core.eventtypes import TYPE_BY_FIELD
 from sessiond.core.runtime import conversation
+from sessiond.core.runtime.mcp import AUTHENTICATION_FAILED, McpError, McpToolbox
 from sessiond.core.runtime.model import (
     Finish,
     Model,
@@ -30,9 +31,15 @@ from sessiond.core.runtime.model import (
     ToolCall,
     Usage,
 )
-from sessiond.core.runtime.ports import EventSink
+from sessiond.core.runtime.ports import EventSink, RemoteTools
 from sessiond.core.runtime.toolplan import CUSTOM, MCP, ToolPlan
-from sessiond.core.sessionstate import Status, answer_target, pending_actions, queued_answers
+from sessiond.core.sessionstate import (
+    Status,
+    answer_target,
+    pending_actions,
+    queued_answers,
+    remote_calls,
+)
 from sessiond.core.store.store import LeaseLost, NewEvent, UsageDelta
 from sessiond.v1 import common_pb2, event_pb2, session_pb2
 
@@ -82,6 +89,10 @@ class TurnContext:
     conversations: conversation.Conversations = field(default_factory=conversation.Conversations)
     # Issue 12: what the system prompt adds for a session's mounts (memory, skills).
     system_notes: Callable[[str], Awaitable[str]] | None = None
+    # Self-hosted environments: their toolset calls wait for a worker (None: none exist).
+    remote: RemoteTools | None = None
+    # MCP toolsets, reached from this process (None: every MCP call is an error).
+    mcp: McpToolbox | None = None
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -173,6 +184,8 @@ class Turn:
         self._inflight: list[asyncio.Future[Any]] = []
         # Set when the server stops: a cancellation then ends the turn with an error.
         self.stopping = False
+        # A self-hosted session: its toolset calls wait for a worker's results.
+        self._remote = False
 
     async def run(self) -> None:
         agent = self._session.agent
@@ -180,6 +193,8 @@ class Turn:
             await self._run()
 
     async def _run(self) -> None:
+        if self._ctx.remote is not None:
+            self._remote = await self._ctx.remote.is_remote(self._session)
         await self._append(
             [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
             status=Status.RUNNING,
@@ -188,6 +203,7 @@ class Turn:
             wait=False,
         )
         try:
+            await self._list_mcp_tools()
             if self._resume:
                 waiting = await self._apply_answers()
                 if waiting:
@@ -434,8 +450,11 @@ class Turn:
                 )
             elif kind.kind == CUSTOM or kind.policy == "always_ask":
                 waiting.append(event_id)
+            elif self._remote and kind.kind != MCP:
+                # Self-hosted: the worker runs it and sends user.tool_result.
+                waiting.append(event_id)
             elif kind.kind == MCP:
-                await self._mcp_unavailable(event_id, kind.mcp_server)
+                await self._run_mcp(event_id, kind.mcp_server, call.name, call.input)
             else:
                 await self._run_builtin(event_id, call.name, call.input)
         if waiting:
@@ -447,26 +466,40 @@ class Turn:
         """Applies queued confirmations and custom results; returns what still waits."""
         await self._flush()
         events = await self._log.history(self._sid)
-        order = pending_actions(events)
+        remote = self._remote
+        order = pending_actions(events, remote=remote)
         waiting = set(order)
         by_id = {e.id: e for e in events}
         for ans in queued_answers(events):
             target = answer_target(ans)
             if target not in waiting:
                 continue
-            waiting.discard(target)
             await self._append([], mark_processed=[ans.id])
+            if ans.HasField("user_tool_result"):
+                continue
+            use_ev = by_id[target]
+            if remote and use_ev.HasField("agent_tool_use"):
+                # The worker runs it once allowed; its result is what resumes the turn.
+                continue
+            waiting.discard(target)
             if not ans.HasField("user_tool_confirmation"):
                 continue
             if ans.user_tool_confirmation.result != event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW:
                 continue
-            use_ev = by_id[target]
             if use_ev.HasField("agent_mcp_tool_use"):
-                await self._mcp_unavailable(use_ev.id, use_ev.agent_mcp_tool_use.mcp_server_name)
+                m = use_ev.agent_mcp_tool_use
+                await self._run_mcp(use_ev.id, m.mcp_server_name, m.name, _struct_dict(m.input))
             else:
                 use = use_ev.agent_tool_use
                 await self._run_builtin(use_ev.id, use.name, _struct_dict(use.input))
-        return [i for i in order if i in waiting]
+        if not remote:
+            return [i for i in order if i in waiting]
+        await self._flush()
+        events = await self._log.history(self._sid)
+        left = pending_actions(events, remote=True)
+        if self._ctx.remote is not None and set(left) & set(remote_calls(events).open):
+            await self._ctx.remote.need_worker(self._session)
+        return left
 
     async def _run_builtin(self, event_id: str, name: str, args: dict[str, Any]) -> None:
         with telemetry.tool_span(name, event_id, "builtin") as span:
@@ -482,13 +515,32 @@ class Turn:
         )
         await self._append([new_event(agent_tool_result=result)], wait=False)
 
-    async def _mcp_unavailable(self, event_id: str, server: str) -> None:
+    async def _list_mcp_tools(self) -> None:
+        """Lists the agent's MCP tools (once per session) so the model gets their
+        schemas; a server that fails is reported as a session.error."""
+        mcp = self._ctx.mcp
+        if mcp is None or not self._session.agent.mcp_servers:
+            return
+        listing = await mcp.list_tools(self._session)
+        self._plan = ToolPlan(self._session.agent, self._ctx.builtin_schemas, listing.tools)
+        if listing.errors:
+            await self._append([_mcp_error(e) for e in listing.errors], wait=False)
+
+    async def _run_mcp(self, event_id: str, server: str, name: str, args: dict[str, Any]) -> None:
+        mcp = self._ctx.mcp
+        errors: list[NewEvent] = []
+        if mcp is None:
+            text, is_error = f"MCP server {server!r} cannot be reached from this server.", True
+        else:
+            try:
+                text, is_error = await mcp.call(self._session, server, name, args)
+            except McpError as e:
+                text, is_error = e.message, True
+                errors.append(_mcp_error(e))
         result = event_pb2.AgentMcpToolResultEvent(
-            mcp_tool_use_id=event_id,
-            content=text_content(f"MCP server {server!r} cannot be reached from this server."),
-            is_error=True,
+            mcp_tool_use_id=event_id, content=text_content(text or "(no output)"), is_error=is_error
         )
-        await self._append([new_event(agent_mcp_tool_result=result)], wait=False)
+        await self._append([*errors, new_event(agent_mcp_tool_result=result)], wait=False)
 
     # ----------------------------------------------------------------- previews
 
@@ -506,6 +558,20 @@ class Turn:
             )
         )
         self._log.preview(self._sid, "agent.message", item)
+
+
+def _mcp_error(e: McpError) -> NewEvent:
+    """Docs ("MCP connector"): a session.error naming the server. A refused
+    credential will not pass on a retry; a server that could not be reached is
+    tried again on the session's next turn."""
+    retry = "terminal" if e.kind == AUTHENTICATION_FAILED else "retrying"
+    detail = event_pb2.McpErrorDetail(
+        message=e.message,
+        retry_status=event_pb2.RetryStatus(**{retry: empty_pb2.Empty()}),
+        mcp_server_name=e.server,
+    )
+    error = event_pb2.SessionError(**{e.kind: detail})
+    return new_event(session_error=event_pb2.SessionErrorEvent(error=error))
 
 
 def _turn_key(events: Sequence[event_pb2.SessionEvent], session_id: str) -> str:

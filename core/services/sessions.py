@@ -19,7 +19,15 @@ from sessiond.core.services.common import (
     require,
     ts_or_none,
 )
-from sessiond.core.sessionstate import STATUS_OF_PROTO, answer_target, check_answer, pending_actions
+from sessiond.core.sessionstate import (
+    STATUS_OF_PROTO,
+    RemoteCalls,
+    answer_target,
+    check_answer,
+    is_self_hosted,
+    pending_actions,
+    remote_calls,
+)
 from sessiond.core.store.store import NewEvent, Store
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
 from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
@@ -53,6 +61,14 @@ class Turns(Protocol):
     async def stop_session(self, session_id: str) -> None: ...
 
 
+class Workers(Protocol):
+    """Where a self-hosted session's toolset runs: its environment's work queue."""
+
+    async def is_remote(self, session: session_pb2.Session) -> bool: ...
+
+    async def need_worker(self, session: session_pb2.Session) -> None: ...
+
+
 class SessionService:
     def __init__(
         self,
@@ -62,6 +78,7 @@ class SessionService:
         *,
         running_limit: int = 10_000,
         inputs: Any = None,
+        workers: Workers | None = None,
     ) -> None:
         # Issue 12: checks and mounts the session's resources (SessionResources).
         self._inputs = inputs
@@ -69,6 +86,7 @@ class SessionService:
         self._log = log
         self._runtime = runtime
         self._running_limit = running_limit
+        self._workers = workers
 
     async def create(
         self, req: session_pb2.CreateSessionRequest, *, ws: str
@@ -108,6 +126,9 @@ class SessionService:
         s.vault_ids.extend(req.vault_ids)
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
+        for vault_id in s.vault_ids:
+            # Only vaults of the caller's workspace (another's are not found).
+            await self._store.get_vault(vault_id, ws=ws)
         # One transaction: a create cut off midway leaves all of it or nothing.
         created, stored = await self._store.create_session(s, initial, ws=ws)
         if self._inputs is not None:
@@ -116,6 +137,9 @@ class SessionService:
             except BaseException:
                 await self._store.delete_session(s.id, ws=ws)
                 raise
+        if self._workers is not None and is_self_hosted(env):
+            # Self-hosted: the environment's worker picks the session up from its queue.
+            await self._workers.need_worker(created)
         if stored:
             self._runtime.notify(s.id, stored)
         return created
@@ -155,6 +179,10 @@ class SessionService:
         for path in req.update_mask.paths:
             if path not in _UPDATABLE:
                 raise errors.InvalidArgument(f"{path}: this field cannot be updated.")
+        if "vault_ids" in req.update_mask.paths:
+            for vault_id in req.vault_ids:
+                # Only vaults of the caller's workspace (another's are not found).
+                await self._store.get_vault(vault_id, ws=ws)
 
         def patch(s: session_pb2.Session) -> event_pb2.SessionUpdatedEvent:
             # Applied to the session as stored, inside the store's transaction:
@@ -244,7 +272,7 @@ class SessionService:
         answers = [
             e.payload
             for e in new
-            if e.type in ("user.tool_confirmation", "user.custom_tool_result")
+            if e.type in ("user.tool_confirmation", "user.custom_tool_result", "user.tool_result")
         ]
         if any(e.type == "user.message" for e in new):
             await self._check_running_limit(req.session_id, ws)
@@ -277,10 +305,32 @@ class SessionService:
 
     async def _check_answers(self, session_id: str, answers: list[event_pb2.SessionEvent]) -> None:
         """Each answer must name a tool use that waits for one, once."""
+        session = await self._store.get_session(session_id, ws=None)
+        is_remote = self._workers is not None and await self._workers.is_remote(session)
         events = await self._log.history(session_id)
-        waiting = set(pending_actions(events, queued=True))
+        waiting = set(pending_actions(events, queued=True, remote=is_remote))
+        calls = remote_calls(events, queued=True) if is_remote else RemoteCalls()
         kinds = {e.id: e.WhichOneof("payload") for e in events if e.id in waiting}
         for ans in answers:
+            if ans.HasField("user_tool_result"):
+                _check_tool_result(ans.user_tool_result.tool_use_id, is_remote, calls, session_id)
+                calls.open.remove(ans.user_tool_result.tool_use_id)
+                continue
+            if is_remote and ans.HasField("user_tool_confirmation"):
+                target = ans.user_tool_confirmation.tool_use_id
+                if kinds.get(target) == "agent_tool_use":
+                    if target not in calls.unconfirmed:
+                        raise errors.FailedPrecondition(
+                            f"{target!r} is not a tool use that waits for confirmation "
+                            f"in session {session_id!r}."
+                        )
+                    calls.unconfirmed.discard(target)
+                    if (
+                        ans.user_tool_confirmation.result
+                        != event_pb2.TOOL_CONFIRMATION_RESULT_ALLOW
+                    ):
+                        calls.open.remove(target)
+                    continue
             problem = check_answer(ans, waiting, kinds)
             if problem is not None:
                 raise errors.FailedPrecondition(f"{problem} in session {session_id!r}.")
@@ -318,6 +368,24 @@ def _apply(
             normalize_config(s.agent)
             changed.agent.CopyFrom(s.agent)
     return changed
+
+
+def _check_tool_result(target: str, is_remote: bool, calls: RemoteCalls, session_id: str) -> None:
+    """CONTRACT §5: a ``user.tool_result`` answers a pending call of a
+    self-hosted session, and only once that call is confirmed."""
+    if not is_remote:
+        raise errors.FailedPrecondition(
+            "user.tool_result is only accepted for sessions on a self_hosted environment; "
+            f"session {session_id!r} runs its tools on the server."
+        )
+    if target not in calls.open:
+        raise errors.FailedPrecondition(
+            f"{target!r} is not a tool use that waits for its result in session {session_id!r}."
+        )
+    if target in calls.unconfirmed:
+        raise errors.FailedPrecondition(
+            f"{target!r} waits for its user.tool_confirmation; send the result after it is allowed."
+        )
 
 
 def _budget(budget: common_pb2.BudgetLimit) -> common_pb2.BudgetLimit:

@@ -126,6 +126,75 @@ api_keys = Table(
     UniqueConstraint("hash", name="api_keys_hash"),
 )
 
+# ------------------------------------------------------------------ work queue
+# Self-hosted environments (core/store/work.py; migration 0010).
+
+work = Table(
+    "work",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("environment_id", ID, nullable=False),
+    Column("session_id", ID, nullable=False),
+    # The session's id while the item is not stopped: one live item per session.
+    Column("live_session_id", ID, nullable=True, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # When a worker last claimed it by polling, and which worker.
+    Column("polled_at", BigInteger, nullable=True),
+    Column("worker_id", String(256), nullable=True),
+    Column("acknowledged_at", BigInteger, nullable=True),
+    Column("started_at", BigInteger, nullable=True),
+    Column("latest_heartbeat_at", BigInteger, nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Column("ttl_seconds", Integer, nullable=True),
+    Column("stop_requested_at", BigInteger, nullable=True),
+    Column("stopped_at", BigInteger, nullable=True),
+    # JSON object of strings.
+    Column("metadata", String, nullable=False, default="{}"),
+    Index("work_by_environment", "environment_id", "state", "created_at"),
+)
+
+work_pollers = Table(
+    "work_pollers",
+    metadata,
+    Column("environment_id", ID, primary_key=True),
+    Column("worker_id", String(256), primary_key=True),
+    Column("last_poll_at", BigInteger, nullable=False),
+)
+
+# ---------------------------------------------------------------------- vaults
+# Vaults and credentials (core/store/vaults.py; migration 0010). A credential's
+# secrets are sealed (core/vaultkeys.py): ``secret`` with the key ``secret_key_id``.
+
+vaults = Table(
+    "vaults",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    # sessiond.v1.Vault
+    Column("body", LargeBinary, nullable=False),
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Index("vaults_by_workspace", "workspace", "created_at", "id"),
+)
+
+vault_credentials = Table(
+    "vault_credentials",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("vault_id", ID, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    Column("mcp_server_url", String, nullable=False),
+    # sessiond.v1.Credential without its secrets.
+    Column("body", LargeBinary, nullable=False),
+    Column("secret_key_id", String(32), nullable=False),
+    Column("secret", LargeBinary, nullable=False),
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Index("vault_credentials_by_vault", "vault_id", "created_at", "id"),
+    Index("vault_credentials_by_url", "vault_id", "mcp_server_url"),
+)
+
 # The tables of issue 12 (files, memory stores, resource secrets) register on
 # the same metadata.
 from sessiond.core.store import inputs_schema as _inputs_schema  # noqa: E402,F401

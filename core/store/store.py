@@ -8,6 +8,8 @@
 - ``resources``: agents, environments and sessions;
 - ``events``: fenced appends and the reads of events;
 - ``leases``: turn leases;
+- ``vaults``: vaults and their sealed credentials;
+- ``work``: the work queue of self-hosted environments;
 - ``rows``: rows to messages;
 - ``types``: what callers pass and get back (re-exported here).
 """
@@ -28,6 +30,8 @@ from sessiond.core.store.types import (
     Page,
     UsageDelta,
 )
+from sessiond.core.store.vaults import VaultStore
+from sessiond.core.store.work import WorkStore
 
 __all__ = [
     "EVENTS_CHANNEL",
@@ -43,7 +47,9 @@ __all__ = [
 ]
 
 
-class Store(AgentStore, EnvironmentStore, SessionStore, EventStore, LeaseStore):
+class Store(
+    AgentStore, EnvironmentStore, SessionStore, EventStore, LeaseStore, VaultStore, WorkStore
+):
     @classmethod
     async def open(cls, url: str) -> Store:
         """Opens and migrates the database of a ``sqlite+aiosqlite://`` or

@@ -10,6 +10,7 @@ the other.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import os
@@ -231,7 +232,9 @@ async def start_cluster(
     """Two cores on a fresh database and two edges over both; ``env`` adds to
     the children's environment."""
     db = await create_database(base_pg_url)
-    env = {"SESSIOND_LEASE_SECONDS": LEASE_SECONDS, **(env or {})}
+    # Replicas share one vault key, as an operator must give them (README, Vaults).
+    vault_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    env = {"SESSIOND_LEASE_SECONDS": LEASE_SECONDS, "SESSIOND_VAULT_KEY": vault_key, **(env or {})}
     cores: list[Process] = []
     edges: list[Process] = []
     try:

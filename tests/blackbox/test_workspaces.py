@@ -35,6 +35,8 @@ KEYS = f"team-a={KEY_A},team-a={KEY_A2},team-b={KEY_B}"
 MISSING_AGENT = "agent_011CZZZZZZZZZZZZZZZZZZZZ"
 MISSING_ENV = "env_011CZZZZZZZZZZZZZZZZZZZZZ"
 MISSING_SESSION = "sesn_011CZZZZZZZZZZZZZZZZZZZ"
+MISSING_VAULT = "vlt_011CZZZZZZZZZZZZZZZZZZZZZ"
+MISSING_CREDENTIAL = "vcrd_011CZZZZZZZZZZZZZZZZZZZ"
 
 
 @dataclass
@@ -153,6 +155,44 @@ async def test_every_route_hides_the_other_workspace(server: Server, tenant: Ten
         await _same_as_missing(lambda i: b.beta.environments.archive(i), env, MISSING_ENV)
         await _same_as_missing(lambda i: b.beta.environments.delete(i), env, MISSING_ENV)
         assert (await b.beta.environments.list()).data == []
+        # Vaults and their credentials belong to the workspace that made them.
+        a = server.client(api_key=KEY_A)
+        vault = await a.beta.vaults.create(display_name="a-vault")
+        cred = await a.beta.vaults.credentials.create(
+            vault.id,
+            auth={"type": "static_bearer", "mcp_server_url": "https://mcp.test/", "token": "x"},
+        )
+        await a.close()
+        vid = vault.id
+        await _same_as_missing(lambda i: b.beta.vaults.retrieve(i), vid, MISSING_VAULT)
+        await _same_as_missing(lambda i: b.beta.vaults.archive(i), vid, MISSING_VAULT)
+        await _same_as_missing(lambda i: b.beta.vaults.credentials.list(i), vid, MISSING_VAULT)
+        await _same_as_missing(
+            lambda i: b.beta.vaults.credentials.retrieve(i, vault_id=vid),
+            cred.id,
+            MISSING_CREDENTIAL,
+        )
+        assert (await b.beta.vaults.list()).data == []
+        # A session may name only vaults of its own workspace.
+        b_env = await b.beta.environments.create(name="b-env-vaults")
+        b_agent = await b.beta.agents.create(name="b-vaults", model="claude-sonnet-4-5")
+        await _same_as_missing(
+            lambda i: b.beta.sessions.create(
+                agent=b_agent.id, environment_id=b_env.id, vault_ids=[i]
+            ),
+            vid,
+            MISSING_VAULT,
+        )
+        b_session = await b.beta.sessions.create(agent=b_agent.id, environment_id=b_env.id)
+        await _same_as_missing(
+            lambda i: b.beta.sessions.update(b_session.id, vault_ids=[i]), vid, MISSING_VAULT
+        )
+        await b.beta.sessions.delete(b_session.id)  # B's lists below stay empty
+        # An environment's work queue belongs to its workspace.
+        work = b.beta.environments.work
+        await _same_as_missing(lambda i: work.list(i), env, MISSING_ENV)
+        await _same_as_missing(lambda i: work.poll(i), env, MISSING_ENV)
+        await _same_as_missing(lambda i: work.stats(i), env, MISSING_ENV)
         # Sessions: B cannot build on A's agent or environment either.
         own_env = await b.beta.environments.create(name="b-env")
         own_agent = await b.beta.agents.create(name="b", model="claude-sonnet-4-5")
