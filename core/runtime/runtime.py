@@ -20,6 +20,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sessiond.core.runtime.offline_grader import OfflineGrader
+from sessiond.core.runtime.outcome import Grader, OutcomeRun
 from sessiond.core.runtime.ports import TurnStore
 from sessiond.core.runtime.turn import (
     Turn,
@@ -68,7 +70,7 @@ class _Runner:
         self.wake = asyncio.Event()
         self.interrupt_seq = 0
         self.turn_task: asyncio.Task[None] | None = None
-        self.turn: Turn | None = None
+        self.turn: Turn | OutcomeRun | None = None
         self.orphaned = orphaned
         self.task = asyncio.create_task(self._run(), name=f"runner {session_id}")
 
@@ -176,14 +178,17 @@ class _Runner:
             if kind in ANSWER_KINDS:
                 events = await rt.log.history(self.session_id)
                 resume = answer_target(ev) in pending_actions(events)
-            if kind != "user_message" and not resume:
-                # Nothing to run for it (system messages, outcomes, stale answers).
+            if kind not in ("user_message", "user_define_outcome") and not resume:
+                # Nothing to run for it (system messages, stale answers).
                 await rt.log.append(self.session_id, [], mark_processed=[ev.id], owner=rt.owner)
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue
+            turn: Turn | OutcomeRun
             if resume:
                 turn = Turn(rt.ctx, session, [], resume=True)
+            elif kind == "user_define_outcome":
+                turn = OutcomeRun(rt.ctx, rt.store, rt.grader, session, ev)
             else:
                 turn = Turn(rt.ctx, session, [ev.id])
             self.turn = turn
@@ -217,8 +222,10 @@ class Runtime:
         *,
         owner: str,
         lease: LeasePolicy | None = None,
+        grader: Grader | None = None,
     ) -> None:
         self.ctx = ctx
+        self.grader: Grader = grader or OfflineGrader()
         self.log = ctx.log
         self.store = store
         self.owner = owner

@@ -28,6 +28,7 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 100
 MAX_EVENTS_PER_REQUEST = 1000
 MAX_TITLE = 1000
+MAX_OUTCOME_ITERATIONS = 20
 _UPDATABLE = frozenset(
     ("title", "metadata", "budget", "vault_ids", "agent", "agent.tools", "agent.mcp_servers")
 )
@@ -411,10 +412,28 @@ def _check_events(events: Sequence[event_pb2.SessionEvent], name: str) -> list[N
         elif field == "user_define_outcome":
             o = payload.user_define_outcome
             require(o.description, f"{where}.description")
-            if o.rubric.WhichOneof("type") is None:
-                raise errors.InvalidArgument(f"{where}.rubric is required.")
+            _check_outcome(o, where)
             o.outcome_id = ids.new_id(ids.OUTCOME)
         # An interrupt takes effect when it is accepted; other events wait their turn.
         processed = field == "user_interrupt"
         out.append(NewEvent(ids.new_id(ids.EVENT), etype, payload, processed=processed))
     return out
+
+
+def _check_outcome(o: event_pb2.UserDefineOutcomeEvent, where: str) -> None:
+    """An outcome's rubric and budget (the docs' "Define outcomes": max_iterations
+    defaults to 3, at most 20)."""
+    kind = o.rubric.WhichOneof("type")
+    if kind is None:
+        raise errors.InvalidArgument(f"{where}.rubric is required.")
+    if kind == "file":
+        # This server has no Files API yet: a file id cannot be resolved to text.
+        raise errors.InvalidArgument(
+            f'{where}.rubric: a "file" rubric is not supported by this server yet '
+            '(it has no Files API); send the rubric inline as {"type": "text", "content": ...}.'
+        )
+    require(o.rubric.text.content, f"{where}.rubric.content")
+    if o.HasField("max_iterations") and not 1 <= o.max_iterations <= MAX_OUTCOME_ITERATIONS:
+        raise errors.InvalidArgument(
+            f"{where}.max_iterations must be between 1 and {MAX_OUTCOME_ITERATIONS}."
+        )
