@@ -38,6 +38,10 @@ MAX_ITERATIONS = 20
 # Seconds between `span.outcome_evaluation_ongoing` heartbeats while a grader runs.
 HEARTBEAT_SECONDS = 10.0
 
+SERVER_STOPPED = (
+    "The server stopped while this outcome was worked on; it ended. Define it again to go on."
+)
+
 Verdict = Literal["satisfied", "needs_revision", "failed"]
 
 
@@ -132,7 +136,9 @@ class OutcomeRun:
         try:
             await turn.run()
         except asyncio.CancelledError:
-            if hold and not self._stopping:
+            if hold and self._stopping:
+                await uncancelled_quiet(self._record("failed", None, SERVER_STOPPED))
+            elif hold:
                 await uncancelled_quiet(self._interrupted(None))
             raise
         finally:
@@ -169,8 +175,10 @@ class OutcomeRun:
             verdict = await self._grader.grade(grading)
         except asyncio.CancelledError:
             if self._stopping:
+                end = self._end(start.id, iteration, "failed", SERVER_STOPPED, Usage())
+                await uncancelled_quiet(self._record("failed", None, SERVER_STOPPED))
                 await uncancelled_quiet(
-                    self._append(ended_by_stop(), status=Status.IDLE, turn="end")
+                    self._append([end, *ended_by_stop()], status=Status.IDLE, turn="end")
                 )
             else:
                 await uncancelled_quiet(self._interrupted((start.id, iteration)))
@@ -231,8 +239,9 @@ class OutcomeRun:
         new: list[NewEvent] = []
         if span is not None:
             new.append(self._end(span[0], span[1], "interrupted", why, Usage()))
-        await self._append([*new, idle()], status=Status.IDLE, turn="end")
+        # The session's state first: a client that sees the idle reads it settled.
         await self._record("interrupted", None, why)
+        await self._append([*new, idle()], status=Status.IDLE, turn="end")
 
     async def _append(self, new: list[NewEvent], **changes: Any) -> None:
         await self._log.append(self._sid, new, owner=self._ctx.owner, **changes)
@@ -290,3 +299,47 @@ def agent_work(events: Sequence[event_pb2.SessionEvent], since: str) -> str:
         if seen and ev.HasField("agent_message"):
             out.append(block_text(list(ev.agent_message.content)))
     return "\n\n".join(out)
+
+
+def open_evaluation(events: Sequence[event_pb2.SessionEvent]) -> event_pb2.SessionEvent | None:
+    """The newest `span.outcome_evaluation_start` with no end, if any."""
+    ended = {
+        e.span_outcome_evaluation_end.outcome_evaluation_start_id
+        for e in events
+        if e.HasField("span_outcome_evaluation_end")
+    }
+    for ev in reversed(events):
+        if ev.HasField("span_outcome_evaluation_start"):
+            return None if ev.id in ended else ev
+    return None
+
+
+def orphan_outcome_events(events: Sequence[event_pb2.SessionEvent]) -> list[NewEvent]:
+    """What closes an evaluation a stopped replica left open: its end, `failed`."""
+    start = open_evaluation(events)
+    if start is None:
+        return []
+    s = start.span_outcome_evaluation_start
+    end = event_pb2.SpanOutcomeEvaluationEndEvent(
+        explanation=SERVER_STOPPED,
+        iteration=s.iteration,
+        outcome_evaluation_start_id=start.id,
+        outcome_id=s.outcome_id,
+        result="failed",
+        usage=common_pb2.ModelUsage(speed=common_pb2.SPEED_STANDARD),
+    )
+    return [new_event(span_outcome_evaluation_end=end)]
+
+
+async def end_open_outcomes(store: TurnStore, session_id: str) -> None:
+    """Every outcome of the session still under way ends `failed` (its runner is gone)."""
+    at = now_us()
+
+    def patch(s: session_pb2.Session) -> None:
+        for entry in s.outcome_evaluations:
+            if not entry.HasField("completed_at"):
+                entry.result = "failed"
+                entry.explanation = SERVER_STOPPED
+                entry.completed_at.CopyFrom(to_timestamp(at))
+
+    await store.update_session(session_id, patch, at, ws=None)

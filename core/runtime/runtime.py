@@ -21,7 +21,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sessiond.core.runtime.offline_grader import OfflineGrader
-from sessiond.core.runtime.outcome import Grader, OutcomeRun
+from sessiond.core.runtime.outcome import (
+    Grader,
+    OutcomeRun,
+    end_open_outcomes,
+    orphan_outcome_events,
+)
 from sessiond.core.runtime.ports import TurnStore
 from sessiond.core.runtime.turn import (
     Turn,
@@ -139,11 +144,14 @@ class _Runner:
         if not in_turn(session.status):
             return
         new: list[NewEvent] = []
-        start_id = open_model_request(await rt.log.history(self.session_id))
+        history = await rt.log.history(self.session_id)
+        start_id = open_model_request(history)
         if start_id is not None:
             new.append(model_request_end(start_id, is_error=True))
+        new += orphan_outcome_events(history)
         new += [session_error("unknown_error", ORPHAN_MESSAGE, "terminal"), idle()]
         await rt.log.append(self.session_id, new, status=Status.IDLE, turn="end", owner=rt.owner)
+        await end_open_outcomes(rt.store, self.session_id)
 
     async def _loop(self) -> None:
         rt = self.runtime

@@ -96,6 +96,7 @@ class SessionService:
         s.vault_ids.extend(req.vault_ids)
         s.created_at.CopyFrom(to_timestamp(now))
         s.updated_at.CopyFrom(to_timestamp(now))
+        _add_pending_outcomes(s, initial)
         # One transaction: a create cut off midway leaves all of it or nothing.
         created, stored = await self._store.create_session(s, initial, ws=ws)
         if stored:
@@ -236,6 +237,12 @@ class SessionService:
             await self._check_answers(req.session_id, answers)
         # The append itself is scoped: another workspace's session is not found.
         stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
+        if any(e.type == "user.define_outcome" for e in new):
+            # Listed on the session at once, `pending` until the agent starts on it
+            # (the runner may already have: an entry it made is left as it is).
+            await self._store.update_session(
+                req.session_id, lambda s: _add_pending_outcomes(s, new), now_us(), ws=ws
+            )
         self._runtime.notify(req.session_id, stored)
         return stored
 
@@ -437,3 +444,15 @@ def _check_outcome(o: event_pb2.UserDefineOutcomeEvent, where: str) -> None:
         raise errors.InvalidArgument(
             f"{where}.max_iterations must be between 1 and {MAX_OUTCOME_ITERATIONS}."
         )
+
+
+def _add_pending_outcomes(s: session_pb2.Session, new: Sequence[NewEvent]) -> None:
+    known = {e.outcome_id for e in s.outcome_evaluations}
+    for ev in new:
+        if ev.type != "user.define_outcome":
+            continue
+        o = ev.payload.user_define_outcome
+        if o.outcome_id not in known:
+            s.outcome_evaluations.add(
+                outcome_id=o.outcome_id, description=o.description, result="pending"
+            )

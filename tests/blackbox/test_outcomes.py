@@ -84,6 +84,10 @@ async def test_feedback_drives_a_second_iteration_that_satisfies_the_rubric(
     assert echo["outcome_id"].startswith("outc_")
     assert echo["processed_at"] is not None
     oid = echo["outcome_id"]
+    # Listed on the session from the moment it was accepted.
+    assert [
+        e["outcome_id"] for e in (await session_json(client, session_id))["outcome_evaluations"]
+    ] == [oid]
 
     types = col.types()
     assert types.count("session.status_running") == 1, col.summary()
@@ -184,6 +188,10 @@ async def test_an_outcome_in_initial_events_runs_at_create(
         BetaManagedAgentsSession,
     )
     sid = raw["id"]
+    (pending,) = raw["outcome_evaluations"]
+    assert (pending["result"], pending["iteration"]) == ("pending", 0)
+    assert pending["description"] == "Report DONE-7 now."
+    assert pending["outcome_id"].startswith("outc_") and pending["completed_at"] is None
     async with collect(client, sid) as col:
         await col.wait_for(
             lambda evs: any(type_of(e) == "session.status_idle" for e in evs),
