@@ -23,9 +23,11 @@ from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker
 from sessiond.core.runtime.conversation import Conversations
+from sessiond.core.runtime.grader import ModelGrader
 from sessiond.core.runtime.mcp import McpToolbox
 from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
+from sessiond.core.runtime.offline_grader import OfflineGrader
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
 from sessiond.core.runtime.turn import RetryPolicy, Sleep, TurnContext
 from sessiond.core.runtime.workspaces import Workspaces, builtin_schemas
@@ -177,8 +179,11 @@ class CoreServer:
             remote=self.work,
             mcp=self.mcp,
         )
+        # The offline model's outcomes are graded offline (CONTRACT §3); any
+        # other model grades with a request of its own.
+        grader = OfflineGrader() if isinstance(model, OfflineModel) else ModelGrader(model)
         self.runtime = Runtime(
-            ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease
+            ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease, grader=grader
         )
         self.listener: Listener | None = None
         if store.shared:

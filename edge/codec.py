@@ -778,12 +778,14 @@ def event_to_json(ev: event_pb2.SessionEvent) -> dict[str, Any]:
     if which is None:
         raise ValueError(f"event {ev.id!r} has no payload")
     json_type, plan = _EVENT_PAYLOADS[which]
+    processed = ev.processed_at if ev.HasField("processed_at") else None
+    if processed is None and which == "user_define_outcome" and ev.HasField("created_at"):
+        # The SDK's echo of an outcome requires a time: when it was accepted.
+        processed = ev.created_at
     out: dict[str, Any] = {
         "id": ev.id,
         "type": json_type,
-        "processed_at": (
-            _timestamp_to_json(ev.processed_at) if ev.HasField("processed_at") else None
-        ),
+        "processed_at": None if processed is None else _timestamp_to_json(processed),
     }
     _write_fields(getattr(ev, which), plan, out)
     return out

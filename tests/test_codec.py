@@ -1251,3 +1251,20 @@ def test_from_json_returns_new_messages_of_the_class() -> None:
     second = from_json({"name": "b"}, agent_pb2.Agent)
     assert isinstance(first, agent_pb2.Agent)
     assert (first.name, second.name) == ("a", "b")
+
+
+def test_a_queued_outcome_echo_carries_the_time_it_was_accepted() -> None:
+    # The SDK's user.define_outcome requires processed_at; one still queued
+    # (not yet processed) gives the time it was accepted.
+    ev = event_from_json(PARAM_EXAMPLES["define-outcome-text"])
+    ev.id = "sevt_x"
+    ev.user_define_outcome.outcome_id = "outc_1"
+    ev.created_at.FromSeconds(1_700_000_000)
+    out = event_to_json(ev)
+    assert out["processed_at"] == "2023-11-14T22:13:20.000000Z"
+    check_event(out)
+    # A queued message keeps its null: the SDK allows it there.
+    msg = event_from_json(PARAM_EXAMPLES["interrupt"])
+    msg.id = "sevt_y"
+    msg.created_at.FromSeconds(1_700_000_000)
+    assert event_to_json(msg)["processed_at"] is None

@@ -83,3 +83,34 @@ def test_a_history_that_does_not_continue_the_remembered_one_is_rebuilt() -> Non
     conversations.build("s", first)
     other = [_event(user_message=event_pb2.UserMessageEvent(content=_text("two")))]
     assert conversations.build("s", other) == build(other)
+
+
+def test_an_outcome_and_its_feedback_are_user_turns() -> None:
+    from sessiond.core.runtime.model import Text
+
+    outcome = event_pb2.UserDefineOutcomeEvent(description="Write it.", outcome_id="outc_1")
+    outcome.rubric.text.content = "must: X"
+
+    def end(result: str, explanation: str) -> event_pb2.SessionEvent:
+        return _event(
+            span_outcome_evaluation_end=event_pb2.SpanOutcomeEvaluationEndEvent(
+                result=result, explanation=explanation, outcome_id="outc_1"
+            )
+        )
+
+    history = [
+        _event(user_define_outcome=outcome),
+        _event(span_model_request_start=event_pb2.SpanModelRequestStartEvent()),
+        _event(agent_message=event_pb2.AgentMessageEvent(content=_text("first"))),
+        end("needs_revision", 'missing "X"'),
+        _event(span_model_request_start=event_pb2.SpanModelRequestStartEvent()),
+        _event(agent_message=event_pb2.AgentMessageEvent(content=_text("X"))),
+        end("satisfied", "all there"),
+    ]
+    messages = build(history)
+    assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[0].parts == [Text("Write it.")]
+    (feedback,) = messages[2].parts
+    assert isinstance(feedback, Text) and 'missing "X"' in feedback.text
+    # A terminal verdict is not fed back: nothing follows it.
+    assert "all there" not in str(messages)

@@ -101,20 +101,28 @@ class _Builder:
             self.open_uses.remove(r.tool_use_id)
         self._add("user", r)
 
+    def _user_turn(self, text: str) -> None:
+        # Tool uses the client never answered are closed before the user moves on.
+        abandoned = [
+            ToolResult(u, "No result: the user sent a new message.", True) for u in self.open_uses
+        ]
+        self.open_uses.clear()
+        self.messages.append(Message("user", [*abandoned, Text(text)]))
+
     def feed(self, ev: event_pb2.SessionEvent) -> None:
         if not ev.HasField("processed_at"):
             return
         kind = ev.WhichOneof("payload")
         if kind == "user_message":
-            # Tool uses the client never answered are closed before the user moves on.
-            abandoned = [
-                ToolResult(u, "No result: the user sent a new message.", True)
-                for u in self.open_uses
-            ]
-            self.open_uses.clear()
-            self.messages.append(
-                Message("user", [*abandoned, Text(block_text(list(ev.user_message.content)))])
-            )
+            self._user_turn(block_text(list(ev.user_message.content)))
+        elif kind == "user_define_outcome":
+            # The agent works on an outcome's description as on a message ...
+            self._user_turn(ev.user_define_outcome.description)
+        elif kind == "span_outcome_evaluation_end":
+            # ... and then on the grader's feedback, when another turn follows.
+            end = ev.span_outcome_evaluation_end
+            if end.result in ("needs_revision", "max_iterations_reached"):
+                self._user_turn(f"Grader feedback on your work:\n{end.explanation}")
         elif kind == "span_model_request_start":
             # Opened by its first content: a request that failed before any adds nothing.
             self.fresh = True

@@ -7,12 +7,14 @@ through a :class:`TurnStore`; it never sees the concrete event log or store.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from sessiond.core.sessionstate import Status, TurnMark
 from sessiond.core.store.store import NewEvent, UsageDelta
 from sessiond.v1 import event_pb2, session_pb2
+
+R = TypeVar("R")
 
 
 class EventSink(Protocol):
@@ -83,6 +85,12 @@ class TurnStore(Protocol):
     ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]: ...
 
     async def get_session(self, session_id: str, *, ws: str | None) -> session_pb2.Session: ...
+
+    async def update_session(
+        self, session_id: str, patch: Callable[[session_pb2.Session], R], at: int, *, ws: str | None
+    ) -> tuple[session_pb2.Session, R]:
+        """Applies ``patch`` to the stored session in one transaction."""
+        ...
 
 
 class RemoteTools(Protocol):

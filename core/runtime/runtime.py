@@ -21,6 +21,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sessiond.core import telemetry
+from sessiond.core.runtime.offline_grader import OfflineGrader
+from sessiond.core.runtime.outcome import (
+    Grader,
+    OutcomeRun,
+    end_open_outcomes,
+    orphan_outcome_events,
+)
 from sessiond.core.runtime.ports import TurnStore
 from sessiond.core.runtime.turn import (
     Turn,
@@ -69,7 +76,7 @@ class _Runner:
         self.wake = asyncio.Event()
         self.interrupt_seq = 0
         self.turn_task: asyncio.Task[None] | None = None
-        self.turn: Turn | None = None
+        self.turn: Turn | OutcomeRun | None = None
         self.orphaned = orphaned
         self.task = asyncio.create_task(self._run(), name=f"runner {session_id}")
 
@@ -140,11 +147,14 @@ class _Runner:
         if not in_turn(session.status):
             return
         new: list[NewEvent] = []
-        start_id = open_model_request(await rt.log.history(self.session_id))
+        history = await rt.log.history(self.session_id)
+        start_id = open_model_request(history)
         if start_id is not None:
             new.append(model_request_end(start_id, is_error=True))
+        new += orphan_outcome_events(history)
         new += [session_error("unknown_error", ORPHAN_MESSAGE, "terminal"), idle()]
         await rt.log.append(self.session_id, new, status=Status.IDLE, turn="end", owner=rt.owner)
+        await end_open_outcomes(rt.store, self.session_id)
 
     async def _loop(self) -> None:
         rt = self.runtime
@@ -180,14 +190,17 @@ class _Runner:
                 events = await rt.log.history(self.session_id)
                 remote = rt.ctx.remote is not None and await rt.ctx.remote.is_remote(session)
                 resume = answer_target(ev) in pending_actions(events, remote=remote)
-            if kind != "user_message" and not resume:
-                # Nothing to run for it (system messages, outcomes, stale answers).
+            if kind not in ("user_message", "user_define_outcome") and not resume:
+                # Nothing to run for it (system messages, stale answers).
                 await rt.log.append(self.session_id, [], mark_processed=[ev.id], owner=rt.owner)
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue
+            turn: Turn | OutcomeRun
             if resume:
                 turn = Turn(rt.ctx, session, [], resume=True)
+            elif kind == "user_define_outcome":
+                turn = OutcomeRun(rt.ctx, rt.store, rt.grader, session, ev)
             else:
                 turn = Turn(rt.ctx, session, [ev.id])
             self.turn = turn
@@ -221,8 +234,10 @@ class Runtime:
         *,
         owner: str,
         lease: LeasePolicy | None = None,
+        grader: Grader | None = None,
     ) -> None:
         self.ctx = ctx
+        self.grader: Grader = grader or OfflineGrader()
         self.log = ctx.log
         self.store = store
         self.owner = owner

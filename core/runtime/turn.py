@@ -173,6 +173,8 @@ class Turn:
         trigger_ids: list[str],
         *,
         resume: bool = False,
+        hold_idle: bool = False,
+        continuing: bool = False,
     ) -> None:
         self._ctx = ctx
         self._log = ctx.log
@@ -186,6 +188,13 @@ class Turn:
         self.stopping = False
         # A self-hosted session: its toolset calls wait for a worker's results.
         self._remote = False
+        # Outcomes: a turn that ends normally (or is interrupted) leaves the
+        # session running for the grader (``hold_idle``); a turn that goes on
+        # from an earlier one of the same run does not open a new one
+        # (``continuing``). ``ended`` is how the turn stopped.
+        self._hold_idle = hold_idle
+        self._continuing = continuing
+        self.ended = ""
 
     async def run(self) -> None:
         agent = self._session.agent
@@ -195,13 +204,16 @@ class Turn:
     async def _run(self) -> None:
         if self._ctx.remote is not None:
             self._remote = await self._ctx.remote.is_remote(self._session)
-        await self._append(
-            [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
-            status=Status.RUNNING,
-            turn="start",
-            mark_processed=self._trigger_ids,
-            wait=False,
-        )
+        if self._continuing:
+            await self._append([], mark_processed=self._trigger_ids, wait=False)
+        else:
+            await self._append(
+                [new_event(session_status_running=event_pb2.SessionStatusRunningEvent())],
+                status=Status.RUNNING,
+                turn="start",
+                mark_processed=self._trigger_ids,
+                wait=False,
+            )
         try:
             await self._list_mcp_tools()
             if self._resume:
@@ -219,12 +231,19 @@ class Turn:
                 if waiting:
                     await self._finish(idle("requires_action", waiting))
                     return
+            if self._hold_idle:
+                self.ended = "end_turn"
+                await self._flush()
+                return
             await self._finish(idle())
         except asyncio.CancelledError:
             # A replica that lost the lease writes nothing: the new owner ends the turn.
             last = ended_by_stop() if self.stopping else [idle()]
             with contextlib.suppress(LeaseLost):
-                await uncancelled(self._finish(last[-1], *last[:-1]))
+                if self._hold_idle and not self.stopping:
+                    await uncancelled(self._flush())
+                else:
+                    await uncancelled(self._finish(last[-1], *last[:-1]))
             raise
         except LeaseLost:
             raise
@@ -240,6 +259,9 @@ class Turn:
             )
 
     async def _finish(self, last: NewEvent, *before: NewEvent) -> None:
+        stop = last.payload.session_status_idle.stop_reason.WhichOneof("type")
+        # An idle after an error is not a normal end, whatever its stop reason.
+        self.ended = "error" if before else (stop or "stopped")
         await self._append([*before, last], status=Status.IDLE, turn="end")
 
     async def _append(self, new: list[NewEvent], *, wait: bool = True, **changes: Any) -> None:

@@ -36,6 +36,7 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 100
 MAX_EVENTS_PER_REQUEST = 1000
 MAX_TITLE = 1000
+MAX_OUTCOME_ITERATIONS = 20
 _UPDATABLE = frozenset(
     ("title", "metadata", "budget", "vault_ids", "agent", "agent.tools", "agent.mcp_servers")
 )
@@ -129,6 +130,7 @@ class SessionService:
         for vault_id in s.vault_ids:
             # Only vaults of the caller's workspace (another's are not found).
             await self._store.get_vault(vault_id, ws=ws)
+        _add_pending_outcomes(s, initial)
         # One transaction: a create cut off midway leaves all of it or nothing.
         created, stored = await self._store.create_session(s, initial, ws=ws)
         if self._inputs is not None:
@@ -283,6 +285,12 @@ class SessionService:
             await self._check_answers(req.session_id, answers)
         # The append itself is scoped: another workspace's session is not found.
         stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
+        if any(e.type == "user.define_outcome" for e in new):
+            # Listed on the session at once, `pending` until the agent starts on it
+            # (the runner may already have: an entry it made is left as it is).
+            await self._store.update_session(
+                req.session_id, lambda s: _add_pending_outcomes(s, new), now_us(), ws=ws
+            )
         self._runtime.notify(req.session_id, stored)
         return stored
 
@@ -499,10 +507,40 @@ def _check_events(events: Sequence[event_pb2.SessionEvent], name: str) -> list[N
         elif field == "user_define_outcome":
             o = payload.user_define_outcome
             require(o.description, f"{where}.description")
-            if o.rubric.WhichOneof("type") is None:
-                raise errors.InvalidArgument(f"{where}.rubric is required.")
+            _check_outcome(o, where)
             o.outcome_id = ids.new_id(ids.OUTCOME)
         # An interrupt takes effect when it is accepted; other events wait their turn.
         processed = field == "user_interrupt"
         out.append(NewEvent(ids.new_id(ids.EVENT), etype, payload, processed=processed))
     return out
+
+
+def _check_outcome(o: event_pb2.UserDefineOutcomeEvent, where: str) -> None:
+    """An outcome's rubric and budget (the docs' "Define outcomes": max_iterations
+    defaults to 3, at most 20)."""
+    kind = o.rubric.WhichOneof("type")
+    if kind is None:
+        raise errors.InvalidArgument(f"{where}.rubric is required.")
+    if kind == "file":
+        # This server has no Files API yet: a file id cannot be resolved to text.
+        raise errors.InvalidArgument(
+            f'{where}.rubric: a "file" rubric is not supported by this server yet '
+            '(it has no Files API); send the rubric inline as {"type": "text", "content": ...}.'
+        )
+    require(o.rubric.text.content, f"{where}.rubric.content")
+    if o.HasField("max_iterations") and not 1 <= o.max_iterations <= MAX_OUTCOME_ITERATIONS:
+        raise errors.InvalidArgument(
+            f"{where}.max_iterations must be between 1 and {MAX_OUTCOME_ITERATIONS}."
+        )
+
+
+def _add_pending_outcomes(s: session_pb2.Session, new: Sequence[NewEvent]) -> None:
+    known = {e.outcome_id for e in s.outcome_evaluations}
+    for ev in new:
+        if ev.type != "user.define_outcome":
+            continue
+        o = ev.payload.user_define_outcome
+        if o.outcome_id not in known:
+            s.outcome_evaluations.add(
+                outcome_id=o.outcome_id, description=o.description, result="pending"
+            )

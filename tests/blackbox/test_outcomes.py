@@ -1,0 +1,224 @@
+"""Outcomes through the SDK: the agent works, the grader (offline: `must:`
+lines, CONTRACT §3) evaluates, feedback drives the next iteration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2
+from anthropic import AsyncAnthropic, omit
+from anthropic.types.beta import BetaManagedAgentsSession
+from anthropic.types.beta.sessions import (
+    BetaManagedAgentsSendSessionEvents,
+    BetaManagedAgentsSessionEvent,
+)
+
+from .helpers import (
+    all_pages,
+    assert_error,
+    collect,
+    interrupt,
+    raw_json,
+    text_of,
+    type_of,
+)
+
+SPANS = (
+    "span.outcome_evaluation_start",
+    "span.outcome_evaluation_ongoing",
+    "span.outcome_evaluation_end",
+)
+
+
+def outcome(description: str, rubric: str, max_iterations: int | None = None) -> dict[str, Any]:
+    ev: dict[str, Any] = {
+        "type": "user.define_outcome",
+        "description": description,
+        "rubric": {"type": "text", "content": rubric},
+    }
+    if max_iterations is not None:
+        ev["max_iterations"] = max_iterations
+    return ev
+
+
+async def send(client: AsyncAnthropic, sid: str, *events: Any) -> dict[str, Any]:
+    return await raw_json(
+        client.beta.sessions.events.with_raw_response.send(sid, events=list(events)),
+        BetaManagedAgentsSendSessionEvents,
+    )
+
+
+async def events_of(client: AsyncAnthropic, sid: str) -> list[dict[str, Any]]:
+    """Every event, each checked strictly against the SDK's event union."""
+
+    def fetch(tok: str | None):  # type: ignore[no-untyped-def]
+        return client.beta.sessions.events.with_raw_response.list(sid, page=tok or omit)
+
+    items, _ = await all_pages(fetch, BetaManagedAgentsSessionEvent)
+    return list(items)
+
+
+async def session_json(client: AsyncAnthropic, sid: str) -> dict[str, Any]:
+    return await raw_json(
+        client.beta.sessions.with_raw_response.retrieve(sid), BetaManagedAgentsSession
+    )
+
+
+def of_type(events: list[dict[str, Any]], t: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == t]
+
+
+async def test_feedback_drives_a_second_iteration_that_satisfies_the_rubric(
+    client: AsyncAnthropic, session_id: str
+) -> None:
+    # The offline model echoes the description (no "/" lines), which lacks the
+    # must: text; the grader's feedback quotes it; the model then works on the
+    # feedback as on a message and echoes it, quote included.
+    async with collect(client, session_id) as col:
+        sent = await send(
+            client, session_id, outcome("Write the greeting.", "# Greeting\nmust: HELLO-42")
+        )
+        await col.wait_count("session.status_idle", 1, within=20)
+    echo = sent["data"][0]
+    assert echo["type"] == "user.define_outcome"
+    assert echo["outcome_id"].startswith("outc_")
+    assert echo["processed_at"] is not None
+    oid = echo["outcome_id"]
+    # Listed on the session from the moment it was accepted.
+    assert [
+        e["outcome_id"] for e in (await session_json(client, session_id))["outcome_evaluations"]
+    ] == [oid]
+
+    types = col.types()
+    assert types.count("session.status_running") == 1, col.summary()
+    assert types.count("session.status_idle") == 1, col.summary()
+    assert types[-1] == "session.status_idle", col.summary()
+    spans = [t for t in types if t in SPANS]
+    assert spans == [*SPANS, *SPANS], col.summary()
+
+    events = await events_of(client, session_id)
+    starts = of_type(events, "span.outcome_evaluation_start")
+    ongoing = of_type(events, "span.outcome_evaluation_ongoing")
+    ends = of_type(events, "span.outcome_evaluation_end")
+    assert [s["iteration"] for s in starts] == [0, 1]
+    assert [o["iteration"] for o in ongoing] == [0, 1]
+    assert [e["iteration"] for e in ends] == [0, 1]
+    assert {x["outcome_id"] for x in starts + ongoing + ends} == {oid}
+    assert [e["result"] for e in ends] == ["needs_revision", "satisfied"]
+    assert [e["outcome_evaluation_start_id"] for e in ends] == [s["id"] for s in starts]
+    assert '"HELLO-42"' in ends[0]["explanation"]
+    for e in ends:
+        assert e["usage"]["input_tokens"] > 0 and e["usage"]["output_tokens"] > 0
+
+    messages = [text_of(e) for e in of_type(events, "agent.message")]
+    assert len(messages) == 2, messages
+    assert "HELLO-42" not in messages[0] and "Write the greeting." in messages[0]
+    assert "HELLO-42" in messages[1]
+    # The second message came after the first evaluation, the last end before idle.
+    order = [e["id"] for e in events]
+    assert order.index(ends[0]["id"]) < order.index(of_type(events, "agent.message")[1]["id"])
+    assert events[-1]["type"] == "session.status_idle"
+    assert events[-1]["stop_reason"]["type"] == "end_turn"
+
+    session = await session_json(client, session_id)
+    assert session["status"] == "idle"
+    (state,) = session["outcome_evaluations"]
+    assert state["type"] == "outcome_evaluation"
+    assert (state["outcome_id"], state["result"], state["iteration"]) == (oid, "satisfied", 1)
+    assert state["description"] == "Write the greeting."
+    assert state["completed_at"] is not None and state["explanation"]
+
+
+async def test_the_budget_runs_out_then_one_acknowledgment_turn_follows(
+    client: AsyncAnthropic, session_id: str
+) -> None:
+    async with collect(client, session_id) as col:
+        await send(client, session_id, outcome("Try once.", "must: NEVER-SAID", max_iterations=1))
+        await col.wait_count("session.status_idle", 1, within=20)
+    events = await events_of(client, session_id)
+    ends = of_type(events, "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "max_iterations_reached")]
+    assert len(of_type(events, "span.outcome_evaluation_start")) == 1
+    # The acknowledgment turn works on the last feedback; nothing is evaluated after it.
+    after = [e["type"] for e in events[[e["id"] for e in events].index(ends[0]["id"]) + 1 :]]
+    assert after == [
+        "span.model_request_start",
+        "agent.message",
+        "span.model_request_end",
+        "session.status_idle",
+    ], after
+    assert "NEVER-SAID" in text_of(of_type(events, "agent.message")[-1])
+    (state,) = (await session_json(client, session_id))["outcome_evaluations"]
+    assert (state["result"], state["iteration"]) == ("max_iterations_reached", 0)
+    assert state["completed_at"] is not None
+
+
+async def test_an_interrupt_ends_the_outcome(client: AsyncAnthropic, session_id: str) -> None:
+    async with collect(client, session_id) as col:
+        await send(client, session_id, outcome("/sleep 30\n/say late", "must: late"))
+        await col.wait_count("span.model_request_start", 1, within=20)
+        state = (await session_json(client, session_id))["outcome_evaluations"][0]
+        assert (state["result"], state["completed_at"]) == ("running", None)
+        await send(client, session_id, interrupt())
+        await col.wait_count("session.status_idle", 1, within=20)
+    assert not any(t in SPANS for t in col.types()), col.summary()
+    assert "late" not in [text_of(e) for e in col.events]
+    session = await session_json(client, session_id)
+    assert session["status"] == "idle"
+    (state,) = session["outcome_evaluations"]
+    assert state["result"] == "interrupted" and state["completed_at"] is not None
+    # The session takes the next outcome afterwards.
+    async with collect(client, session_id) as col:
+        await send(client, session_id, outcome("say OK-1", "must: OK-1"))
+        await col.wait_count("span.outcome_evaluation_end", 1, within=20)
+        await col.wait_count("session.status_idle", 1, within=20)
+    results = [e["result"] for e in (await session_json(client, session_id))["outcome_evaluations"]]
+    assert results == ["interrupted", "satisfied"]
+
+
+async def test_an_outcome_in_initial_events_runs_at_create(
+    client: AsyncAnthropic, agent_id: str, environment_id: str
+) -> None:
+    raw = await raw_json(
+        client.beta.sessions.with_raw_response.create(
+            agent=agent_id,
+            environment_id=environment_id,
+            initial_events=[outcome("Report DONE-7 now.", "must: DONE-7\nmust: now")],  # type: ignore[list-item]
+        ),
+        BetaManagedAgentsSession,
+    )
+    sid = raw["id"]
+    (pending,) = raw["outcome_evaluations"]
+    assert (pending["result"], pending["iteration"]) == ("pending", 0)
+    assert pending["description"] == "Report DONE-7 now."
+    assert pending["outcome_id"].startswith("outc_") and pending["completed_at"] is None
+    async with collect(client, sid) as col:
+        await col.wait_for(
+            lambda evs: any(type_of(e) == "session.status_idle" for e in evs),
+            within=20,
+            what="idle",
+        )
+    events = await events_of(client, sid)
+    ends = of_type(events, "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "satisfied")]
+    (state,) = (await session_json(client, sid))["outcome_evaluations"]
+    assert state["result"] == "satisfied"
+
+
+async def test_bad_outcomes_are_refused(http: httpx2.AsyncClient, session_id: str) -> None:
+    url = f"/v1/sessions/{session_id}/events"
+    file_rubric = {
+        "type": "user.define_outcome",
+        "description": "d",
+        "rubric": {"type": "file", "file_id": "file_1"},
+    }
+    body = assert_error(
+        await http.post(url, json={"events": [file_rubric]}), 400, "invalid_request_error"
+    )
+    assert "file" in body["error"]["message"]
+    for bad in (0, 21):
+        resp = await http.post(url, json={"events": [outcome("d", "must: x", max_iterations=bad)]})
+        body = assert_error(resp, 400, "invalid_request_error")
+        assert "max_iterations" in body["error"]["message"]
+    resp = await http.post(url, json={"events": [outcome("d", "")]})
+    assert_error(resp, 400, "invalid_request_error")

@@ -1,0 +1,235 @@
+"""The outcome loop through the core's RPCs (with a grader that waits, to be
+interrupted mid-evaluation), the offline grader's `must:` rule, and the model
+grader: its own request and prompt, and a lenient verdict parser."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sessiond.core.runtime.anthropic_model import AnthropicModel
+from sessiond.core.runtime.grader import GRADER_SYSTEM, ModelGrader, parse_verdict
+from sessiond.core.runtime.offline_grader import OfflineGrader, required_texts
+from sessiond.core.runtime.outcome import Evaluation, Grading
+from sessiond.core.server import CoreServer
+from sessiond.v1 import event_pb2, session_pb2
+
+from tests.fixtures.messages_server import MessagesServer, Reply, text
+from tests.test_core_grpc import KEY, Stubs, keyed_channel, new_session, open_stream
+
+
+class FakeWaitingGrader:
+    """A fake grader that waits until released (or cancelled by an interrupt)."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.cancelled = False
+
+    async def grade(self, grading: Grading) -> Evaluation:
+        self.started.set()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        return Evaluation("satisfied", "fine")
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[tuple[CoreServer, Stubs]]:
+    server = await CoreServer.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, api_keys={KEY: "default"}
+    )
+    port = await server.start("127.0.0.1:0")
+    channel = keyed_channel(f"127.0.0.1:{port}")
+    try:
+        yield server, Stubs(channel)
+    finally:
+        await channel.close()
+        await server.stop(0.5)
+
+
+def define(description: str, rubric: str) -> event_pb2.SessionEvent:
+    o = event_pb2.UserDefineOutcomeEvent(description=description)
+    o.rubric.text.content = rubric
+    return event_pb2.SessionEvent(user_define_outcome=o)
+
+
+async def read_events(
+    stream: object, until: str, deadline: float = 10
+) -> list[event_pb2.SessionEvent]:
+    seen: list[event_pb2.SessionEvent] = []
+
+    async def go() -> None:
+        async for item in stream:  # type: ignore[attr-defined]
+            if item.HasField("event"):
+                seen.append(item.event)
+                if item.event.HasField(until):
+                    return
+
+    await asyncio.wait_for(go(), deadline)
+    return seen
+
+
+async def test_an_interrupt_during_evaluation_ends_it_interrupted(
+    served: tuple[CoreServer, Stubs],
+) -> None:
+    server, s = served
+    grader = FakeWaitingGrader()
+    server.runtime.grader = grader
+    sid = await new_session(s)
+    stream = await open_stream(s, sid)
+    await s.events.SendEvents(
+        event_pb2.SendEventsRequest(session_id=sid, events=[define("hi", "must: hi")])
+    )
+    await asyncio.wait_for(grader.started.wait(), 10)
+    got = await s.sessions.GetSession(session_pb2.GetSessionRequest(session_id=sid))
+    assert got.session.outcome_evaluations[0].result == "evaluating"
+    await s.events.SendEvents(
+        event_pb2.SendEventsRequest(
+            session_id=sid,
+            events=[event_pb2.SessionEvent(user_interrupt=event_pb2.UserInterruptEvent())],
+        )
+    )
+    seen = await read_events(stream, "session_status_idle")
+    kinds = [e.WhichOneof("payload") for e in seen]
+    assert kinds[-2:] == ["span_outcome_evaluation_end", "session_status_idle"], kinds
+    start = next(e for e in seen if e.HasField("span_outcome_evaluation_start"))
+    end = seen[-2].span_outcome_evaluation_end
+    assert (end.result, end.iteration) == ("interrupted", 0)
+    assert end.outcome_evaluation_start_id == start.id
+    assert grader.cancelled
+    got = await s.sessions.GetSession(session_pb2.GetSessionRequest(session_id=sid))
+    state = got.session.outcome_evaluations[0]
+    assert state.result == "interrupted" and state.HasField("completed_at")
+    assert got.session.status == session_pb2.SESSION_STATUS_IDLE
+
+
+async def test_heartbeats_go_on_while_the_grader_works(
+    served: tuple[CoreServer, Stubs],
+) -> None:
+    server, s = served
+    grader = FakeWaitingGrader()
+    server.runtime.grader = grader
+    beats = asyncio.Queue[None]()
+
+    async def fast_sleep(seconds: float) -> None:
+        # The heartbeat's sleep: one beat per wake, as fast as the test reads them.
+        await beats.put(None)
+        await asyncio.sleep(0)
+
+    server.runtime.ctx.sleep = fast_sleep
+    sid = await new_session(s)
+    stream = await open_stream(s, sid)
+    await s.events.SendEvents(
+        event_pb2.SendEventsRequest(session_id=sid, events=[define("hi", "must: hi")])
+    )
+    await asyncio.wait_for(grader.started.wait(), 10)
+    for _ in range(3):
+        await asyncio.wait_for(beats.get(), 10)
+    grader.release.set()
+    seen = await read_events(stream, "session_status_idle")
+    ongoing = [e for e in seen if e.HasField("span_outcome_evaluation_ongoing")]
+    assert len(ongoing) >= 3
+    assert seen[-2].span_outcome_evaluation_end.result == "satisfied"
+
+
+def grading(work: str, rubric: str) -> Grading:
+    return Grading(description="d", rubric=rubric, work=work, model="m", iteration=0)
+
+
+async def test_offline_grader_quotes_each_missing_text() -> None:
+    rubric = "# R\nmust: alpha\n  must: beta gamma\nnot a must: delta\nmust:\n"
+    assert required_texts(rubric) == ["alpha", "beta gamma"]
+    ev = await OfflineGrader().grade(grading("alpha only", rubric))
+    assert ev.result == "needs_revision"
+    assert '"beta gamma"' in ev.explanation and '"alpha"' not in ev.explanation
+    assert ev.usage.input_tokens == len(rubric.split()) + 2
+    ok = await OfflineGrader().grade(grading("alpha and beta gamma", rubric))
+    assert ok.result == "satisfied"
+
+
+@pytest.mark.parametrize(
+    ("answer", "result", "explanation"),
+    [
+        ('{"result": "satisfied", "explanation": "all good"}', "satisfied", "all good"),
+        (
+            'Here:\n```json\n{"result": "needs_revision", "explanation": "no {x}"}\n```',
+            "needs_revision",
+            "no {x}",
+        ),
+        ('{"verdict": "FAILED", "explanation": "not applicable"}', "failed", "not applicable"),
+        ("The work needs_revision: add a title.", "needs_revision", None),
+        ("I cannot tell.", "failed", None),
+    ],
+)
+def test_parse_verdict_is_lenient(answer: str, result: str, explanation: str | None) -> None:
+    ev = parse_verdict(answer)
+    assert ev.result == result
+    if explanation is not None:
+        assert ev.explanation == explanation
+    assert ev.explanation
+
+
+async def test_model_grader_sends_its_own_request_and_reads_the_verdict() -> None:
+    async with MessagesServer() as server:
+        server.queue(
+            Reply(
+                [text('{"result": "needs_revision", "explanation": "The title is missing."}')],
+                usage={"input_tokens": 40, "output_tokens": 12},
+            )
+        )
+        grader = ModelGrader(AnthropicModel("test-key", server.url))
+        ev = await grader.grade(
+            Grading(
+                description="Write a report.",
+                rubric="- has a title",
+                work="A report without one.",
+                model="claude-x",
+                iteration=2,
+            )
+        )
+    assert (ev.result, ev.explanation) == ("needs_revision", "The title is missing.")
+    assert (ev.usage.input_tokens, ev.usage.output_tokens) == (40, 12)
+    (req,) = server.requests
+    assert req.body["system"] == GRADER_SYSTEM
+    assert req.body["model"] == "claude-x"
+    assert "tools" not in req.body
+    (msg,) = req.body["messages"]
+    sent = str(msg["content"])
+    for part in ("Write a report.", "- has a title", "A report without one."):
+        assert part in sent
+
+
+async def test_a_server_stop_during_evaluation_ends_the_outcome_failed(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    server = await CoreServer.open(db, tmp_path, api_keys={KEY: "default"})
+    grader = FakeWaitingGrader()
+    server.runtime.grader = grader
+    port = await server.start("127.0.0.1:0")
+    channel = keyed_channel(f"127.0.0.1:{port}")
+    try:
+        s = Stubs(channel)
+        sid = await new_session(s)
+        await s.events.SendEvents(
+            event_pb2.SendEventsRequest(session_id=sid, events=[define("hi", "must: hi")])
+        )
+        await asyncio.wait_for(grader.started.wait(), 10)
+    finally:
+        await channel.close()
+        await server.stop(0.5)
+    again = await CoreServer.open(db, tmp_path, api_keys={KEY: "default"})
+    try:
+        got = await again.sessions.get(sid, ws="default")
+        events = await again.log.history(sid)
+    finally:
+        await again.stop(0.5)
+    kinds = [e.WhichOneof("payload") for e in events]
+    assert kinds[-3:] == ["span_outcome_evaluation_end", "session_error", "session_status_idle"]
+    assert events[-3].span_outcome_evaluation_end.result == "failed"
+    state = got.outcome_evaluations[0]
+    assert state.result == "failed" and state.HasField("completed_at")
+    assert got.status == session_pb2.SESSION_STATUS_IDLE
