@@ -32,6 +32,28 @@ DEFAULT_HTTP = "127.0.0.1:8080"
 DEFAULT_GRPC = "127.0.0.1:50051"
 
 
+# (flag, environment variable, default, meaning) of each sandbox limit.
+SANDBOX_LIMIT_FLAGS = (
+    ("--sandbox-memory-mb", "SESSIOND_SANDBOX_MEMORY_MB", "1024", "memory of a session's sandbox"),
+    ("--sandbox-pids", "SESSIOND_SANDBOX_PIDS", "256", "processes in a session's sandbox"),
+    ("--sandbox-cpu-seconds", "SESSIOND_SANDBOX_CPU_SECONDS", "600", "CPU time per process"),
+    ("--sandbox-file-size-mb", "SESSIOND_SANDBOX_FILE_SIZE_MB", "1024", "largest file written"),
+    ("--sandbox-open-files", "SESSIOND_SANDBOX_OPEN_FILES", "1024", "open files per process"),
+)
+
+
+def _sandbox_env(args: argparse.Namespace) -> dict[str, str]:
+    """The environment with the sandbox limits given as flags laid over it."""
+    env = dict(os.environ)
+    for flag, name, _default, _text in SANDBOX_LIMIT_FLAGS:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"), None)
+        if value is not None:
+            if value <= 0:
+                raise SystemExit(f"sessiond: {flag} must be a positive number")
+            env[name] = str(value)
+    return env
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value else default
@@ -193,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
             ),
         )
 
+        # Each session sandbox's limits (core/sandbox/settings.py has the defaults).
+        for flag, env, default, text in SANDBOX_LIMIT_FLAGS:
+            p.add_argument(
+                flag,
+                metavar="N",
+                type=int,
+                default=None,
+                help=_help(text, default, env),
+            )
+
     def edge_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--http",
@@ -353,7 +385,9 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     # What the server writes (database, keys, workspaces) is its own: 0700 / 0600.
     os.umask(0o077)
     secure_data_dir(data_dir)
-    sandboxes = await Sandboxes.open(SandboxSettings.from_env(args.sandbox), data_dir)
+    sandboxes = await Sandboxes.open(
+        SandboxSettings.from_env(args.sandbox, _sandbox_env(args)), data_dir
+    )
 
     model = make_model(args.model_backend)
     retry = RetryPolicy(

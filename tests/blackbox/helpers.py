@@ -389,6 +389,7 @@ async def start_server(
     backend: str = "offline",
     env: Mapping[str, str] | None = None,
     db: str | None = None,
+    args: Sequence[str] = (),
 ) -> Server:
     """Start `sessiond serve` and wait (30 s at most) for its `listening` line.
 
@@ -407,6 +408,7 @@ async def start_server(
             cmd += ["--api-key", api_key]
         if db is not None:
             cmd += ["--db", db]
+        cmd += list(args)
         stderr_path = log_dir / f"sessiond-{hp}.stderr"
         proc = await spawn(cmd, stderr_path, env)
         srv = Server(

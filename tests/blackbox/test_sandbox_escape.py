@@ -32,7 +32,6 @@ SECRET = "sk-ant-escape-suite-marker-0123456789"
 LIMITS = {
     "SESSIOND_SANDBOX": "bwrap",
     "SESSIOND_SANDBOX_MEMORY_MB": "128",
-    "SESSIOND_SANDBOX_PIDS": "40",
     "SESSIOND_SANDBOX_FILE_SIZE_MB": "8",
     # The upstream key a session must never see (the offline model ignores it).
     "ANTHROPIC_API_KEY": SECRET,
@@ -46,7 +45,12 @@ async def sandboxed() -> AsyncIterator[Server]:
     # which drops the search ACL the sandbox user needs on the data dir's parents.
     base = Path(tempfile.mkdtemp(prefix="sessiond-escape-"))
     srv = await start_server(
-        base / "data", api_key=KEY, log_dir=base, backend="offline", env=LIMITS
+        base / "data",
+        api_key=KEY,
+        log_dir=base,
+        backend="offline",
+        env=LIMITS,
+        args=["--sandbox-pids", "40"],  # a limit given as a flag, the others by environment
     )
     try:
         yield srv
