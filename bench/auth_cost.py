@@ -24,12 +24,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sessiond.cli.inprocess import InProcessTransport
 from sessiond.core.auth.gate import Caller
 from sessiond.core.auth.keys import create_key
 from sessiond.core.server import CoreServer
 from sessiond.edge.app import create_app
-from sessiond.edge.client import GrpcCore
-from sessiond.edge.inprocess import InProcessCore
+from sessiond.edge.client import CoreClient
+from sessiond.edge.grpc_transport import GrpcTransport
 
 KEY = "sk-bench-auth-0123456789abcdef"
 
@@ -63,8 +64,10 @@ async def main(n: int, rounds: int) -> None:
         await core.start("127.0.0.1:0")
         stored = await create_key(core.store, "default", "bench")
         compositions = {
-            "serve (in-process)": create_app(InProcessCore.for_server(core), own_core=True),
-            "split (gRPC)": create_app(GrpcCore(f"127.0.0.1:{core.port}"), own_core=True),
+            "serve (in-process)": create_app(CoreClient(InProcessTransport(core)), own_core=True),
+            "split (gRPC)": create_app(
+                CoreClient(GrpcTransport(f"127.0.0.1:{core.port}")), own_core=True
+            ),
         }
         real_admit = core.gate.admit
 
