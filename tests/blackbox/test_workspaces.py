@@ -26,6 +26,7 @@ from sessiond.v1 import (
     session_pb2_grpc,
 )
 
+from .cluster import pg_url, start_cluster
 from .helpers import Server, start_server, terminate, user_message
 
 KEY_A = "sk-ws-team-a-0123456789abcdef"
@@ -52,16 +53,37 @@ class Tenant:
     events_cursor: str
 
 
-@pytest.fixture(scope="module")
-async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    tmp = tmp_path_factory.mktemp("workspaces")
-    srv = await start_server(
-        tmp / "data", api_key=None, log_dir=tmp, env={"SESSIOND_API_KEYS": KEYS}
+@pytest.fixture(scope="module", params=["serve", "replicas"])
+async def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """The suite runs against `serve` (SQLite) and two replicas on PostgreSQL."""
+    tmp = tmp_path_factory.mktemp(f"workspaces-{request.param}")
+    if request.param == "serve":
+        srv = await start_server(
+            tmp / "data", api_key=None, log_dir=tmp, env={"SESSIOND_API_KEYS": KEYS}
+        )
+        try:
+            yield srv
+        finally:
+            await terminate(srv.proc, srv._drain, srv.describe, "sessiond serve")
+        return
+    url = pg_url()
+    if url is None:
+        pytest.skip("no PostgreSQL for the replica suite (scripts/test.sh starts one)")
+    key_file = tmp / "keys"
+    key_file.write_text(f"team-a={KEY_A2}\nteam-b={KEY_B}\n")
+    cluster = await start_cluster(
+        url,
+        tmp / "data",
+        api_key=f"team-a={KEY_A}",
+        log_dir=tmp,
+        env={"SESSIOND_API_KEY_FILE": str(key_file)},
     )
     try:
-        yield srv
+        yield cluster  # type: ignore[misc]
     finally:
-        await terminate(srv.proc, srv._drain, srv.describe, "sessiond serve")
+        await cluster.stop()
 
 
 async def _idle(client: anthropic.AsyncAnthropic, session_id: str) -> None:
