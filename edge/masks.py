@@ -21,6 +21,21 @@ UNMASKED: Final = frozenset({"version"})
 _FILLED_BY_EDGE: Final = frozenset({"update_mask", "metadata_remove"})
 
 
+def metadata_patch(patch: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """A ``metadata`` patch split into (keys to set, keys to delete): a string
+    sets a key, null deletes it, anything else is a 400."""
+    upsert: dict[str, str] = {}
+    remove: list[str] = []
+    for key, value in patch.items():
+        if value is None:
+            remove.append(key)
+        elif isinstance(value, str):
+            upsert[key] = value
+        else:
+            raise invalid_request(f"metadata.{key}: expected a string or null")
+    return upsert, remove
+
+
 def update_request(body: Mapping[str, Any], cls: type[M], id_field: str, id_value: str) -> M:
     """``cls`` for ``body``, updating the resource whose id goes in ``id_field``."""
     fields = cls.DESCRIPTOR.fields_by_name

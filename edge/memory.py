@@ -11,6 +11,7 @@ from sessiond.edge.client import CoreError
 from sessiond.edge.codec import from_json, to_json
 from sessiond.edge.errors import ApiError, invalid_request
 from sessiond.edge.jsonio import json_response, read_object
+from sessiond.edge.masks import metadata_patch
 from sessiond.edge.query import (
     enum_value,
     get_bool,
@@ -104,13 +105,9 @@ async def update_store(request: web.Request) -> web.Response:
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise invalid_request("metadata: expected an object")
-        for key, value in metadata.items():
-            if value is None:
-                message.metadata_remove.append(key)
-            elif isinstance(value, str):
-                message.metadata[key] = value
-            else:
-                raise invalid_request(f"metadata.{key}: expected a string or null")
+        upsert, remove = metadata_patch(metadata)
+        message.metadata.update(upsert)
+        message.metadata_remove.extend(remove)
     reply = await core(request).memory_stores.update_memory_store(message)
     return json_response(to_json(reply.memory_store))
 

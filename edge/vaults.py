@@ -10,6 +10,7 @@ from aiohttp import web
 from sessiond.edge.codec import from_json, to_json
 from sessiond.edge.errors import invalid_request
 from sessiond.edge.jsonio import json_response, read_object
+from sessiond.edge.masks import metadata_patch
 from sessiond.edge.query import get_bool, page_fields, present
 from sessiond.edge.state import core
 from sessiond.v1 import vault_pb2
@@ -43,16 +44,7 @@ def _patch(body: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
         return {}, []
     if not isinstance(patch, dict):
         raise invalid_request("metadata: expected an object")
-    upsert: dict[str, str] = {}
-    remove: list[str] = []
-    for key, value in patch.items():
-        if value is None:
-            remove.append(key)
-        elif isinstance(value, str):
-            upsert[key] = value
-        else:
-            raise invalid_request(f"metadata.{key}: expected a string or null")
-    return upsert, remove
+    return metadata_patch(patch)
 
 
 def _ids(request: web.Request) -> dict[str, str]:

@@ -11,6 +11,7 @@ from aiohttp import web
 from sessiond.edge.codec import to_json
 from sessiond.edge.errors import invalid_request
 from sessiond.edge.jsonio import BodyError, json_response
+from sessiond.edge.masks import metadata_patch
 from sessiond.edge.query import get_int, page_fields
 from sessiond.edge.state import REQUEST_ID, core
 from sessiond.v1 import work_pb2
@@ -105,15 +106,7 @@ async def update_work(request: web.Request) -> web.Response:
     patch = body.get("metadata")
     if not isinstance(patch, dict):
         raise invalid_request("metadata: expected an object of strings (null deletes a key)")
-    upsert: dict[str, str] = {}
-    remove: list[str] = []
-    for key, value in patch.items():
-        if value is None:
-            remove.append(key)
-        elif isinstance(value, str):
-            upsert[key] = value
-        else:
-            raise invalid_request(f"metadata.{key}: expected a string or null")
+    upsert, remove = metadata_patch(patch)
     message = work_pb2.UpdateWorkRequest(**_ids(request), metadata=upsert, metadata_remove=remove)
     reply = await core(request).work.update_work(message)
     return _work(reply.work)
