@@ -19,6 +19,7 @@ from sessiond.core.auth.gate import AuthInterceptor, Gate
 from sessiond.core.auth.keys import KeyRing
 from sessiond.core.auth.limits import Limits
 from sessiond.core.bytecache import DEFAULT_CACHE_BYTES
+from sessiond.core.clock import Clock, clock_from_env
 from sessiond.core.eventlog import EventLog
 from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker
@@ -31,7 +32,9 @@ from sessiond.core.runtime.offline_grader import OfflineGrader
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
 from sessiond.core.runtime.turn import RetryPolicy, Sleep, TurnContext
 from sessiond.core.runtime.workspaces import Workspaces, builtin_schemas
+from sessiond.core.scheduler import Scheduler
 from sessiond.core.servicers.agents import AgentServicer
+from sessiond.core.servicers.deployments import DeploymentServicer
 from sessiond.core.servicers.environments import EnvironmentServicer
 from sessiond.core.servicers.events import EventServicer
 from sessiond.core.servicers.files import FileServicer
@@ -42,16 +45,19 @@ from sessiond.core.servicers.skills import SkillServicer
 from sessiond.core.servicers.vaults import VaultServicer
 from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
+from sessiond.core.services.deployments import DeploymentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.services.vaults import VaultService
 from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.base import INTERNAL
+from sessiond.core.store.deployments import DeploymentStore
 from sessiond.core.store.store import Store
 from sessiond.core.telemetry import server_interceptors
 from sessiond.core.vaultkeys import Keyring
 from sessiond.v1 import (
     agent_pb2_grpc,
+    deployment_pb2_grpc,
     environment_pb2,
     environment_pb2_grpc,
     event_pb2,
@@ -84,6 +90,7 @@ SERVICE_NAMES = (
     "sessiond.v1.SkillService",
     "sessiond.v1.WorkService",
     "sessiond.v1.VaultService",
+    "sessiond.v1.DeploymentService",
 )
 
 
@@ -103,6 +110,7 @@ class Servicers:
     skills: SkillServicer
     work: WorkServicer
     vaults: VaultServicer
+    deployments: DeploymentServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -119,6 +127,7 @@ class Servicers:
         skill_pb2_grpc.add_SkillServiceServicer_to_server(self.skills, server)
         work_pb2_grpc.add_WorkServiceServicer_to_server(self.work, server)
         vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
+        deployment_pb2_grpc.add_DeploymentServiceServicer_to_server(self.deployments, server)
 
 
 class CoreServer:
@@ -140,6 +149,7 @@ class CoreServer:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
         work: WorkPolicy | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -209,6 +219,13 @@ class CoreServer:
             workers=self.work,
         )
         self.streams = EventStreams(store, self.broker)
+        # Deployments: their schedules run on this clock (a faster one in tests).
+        self.clock = clock or clock_from_env(os.environ)
+        self.deployments = DeploymentService(
+            store, DeploymentStore(store), self.sessions, self.clock
+        )
+        self.scheduler = Scheduler(self.deployments, self.clock)
+        self.deployments.wake = self.scheduler.wake
         self.servicers = Servicers(
             AgentServicer(self.agents),
             EnvironmentServicer(self.environments),
@@ -220,6 +237,7 @@ class CoreServer:
             SkillServicer(self.skills),
             WorkServicer(self.work),
             VaultServicer(self.vaults),
+            DeploymentServicer(self.deployments),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -281,6 +299,7 @@ class CoreServer:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
         work: WorkPolicy | None = None,
+        clock: Clock | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -297,6 +316,7 @@ class CoreServer:
             cache_bytes=cache_bytes,
             sandboxes=sandboxes,
             work=work,
+            clock=clock,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:
@@ -339,6 +359,7 @@ class CoreServer:
             await self.listener.start()
         await self.runtime.recover()
         self.keys.start()
+        self.scheduler.start()
         await server.start()
         self.server = server
         self.port = port
@@ -353,6 +374,7 @@ class CoreServer:
         self.broker.close_all()
         if self.server is not None:
             await self.server.stop(grace)
+        await self.scheduler.close()
         await self.runtime.close()
         if self.listener is not None:
             await self.listener.close()

@@ -20,6 +20,7 @@ from sessiond.edge.rpc import (
 )
 from sessiond.v1 import (
     agent_pb2,
+    deployment_pb2,
     environment_pb2,
     event_pb2,
     file_pb2,
@@ -330,6 +331,45 @@ VALIDATE_CREDENTIAL = unary_method(
     "ValidateCredential",
     _VT.ValidateCredentialRequest,
     _VT.ValidateCredentialResponse,
+)
+
+
+_D = deployment_pb2
+_DF = _D.DESCRIPTOR
+DEPLOYMENTS = "DeploymentService"
+CREATE_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "CreateDeployment", _D.CreateDeploymentRequest, _D.CreateDeploymentResponse
+)
+GET_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "GetDeployment", _D.GetDeploymentRequest, _D.GetDeploymentResponse
+)
+UPDATE_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "UpdateDeployment", _D.UpdateDeploymentRequest, _D.UpdateDeploymentResponse
+)
+LIST_DEPLOYMENTS = unary_method(
+    _DF, DEPLOYMENTS, "ListDeployments", _D.ListDeploymentsRequest, _D.ListDeploymentsResponse
+)
+ARCHIVE_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "ArchiveDeployment", _D.ArchiveDeploymentRequest, _D.ArchiveDeploymentResponse
+)
+PAUSE_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "PauseDeployment", _D.PauseDeploymentRequest, _D.PauseDeploymentResponse
+)
+UNPAUSE_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "UnpauseDeployment", _D.UnpauseDeploymentRequest, _D.UnpauseDeploymentResponse
+)
+RUN_DEPLOYMENT = unary_method(
+    _DF, DEPLOYMENTS, "RunDeployment", _D.RunDeploymentRequest, _D.RunDeploymentResponse
+)
+GET_DEPLOYMENT_RUN = unary_method(
+    _DF, DEPLOYMENTS, "GetDeploymentRun", _D.GetDeploymentRunRequest, _D.GetDeploymentRunResponse
+)
+LIST_DEPLOYMENT_RUNS = unary_method(
+    _DF,
+    DEPLOYMENTS,
+    "ListDeploymentRuns",
+    _D.ListDeploymentRunsRequest,
+    _D.ListDeploymentRunsResponse,
 )
 
 
@@ -699,6 +739,56 @@ class VaultClient(_Client):
         return await self._transport.unary(VALIDATE_CREDENTIAL, request, self._metadata)
 
 
+class DeploymentClient(_Client):
+    """``sessiond.v1.DeploymentService``."""
+
+    async def create_deployment(
+        self, request: _D.CreateDeploymentRequest
+    ) -> _D.CreateDeploymentResponse:
+        return await self._transport.unary(CREATE_DEPLOYMENT, request, self._metadata)
+
+    async def get_deployment(self, request: _D.GetDeploymentRequest) -> _D.GetDeploymentResponse:
+        return await self._transport.unary(GET_DEPLOYMENT, request, self._metadata)
+
+    async def update_deployment(
+        self, request: _D.UpdateDeploymentRequest
+    ) -> _D.UpdateDeploymentResponse:
+        return await self._transport.unary(UPDATE_DEPLOYMENT, request, self._metadata)
+
+    async def list_deployments(
+        self, request: _D.ListDeploymentsRequest
+    ) -> _D.ListDeploymentsResponse:
+        return await self._transport.unary(LIST_DEPLOYMENTS, request, self._metadata)
+
+    async def archive_deployment(
+        self, request: _D.ArchiveDeploymentRequest
+    ) -> _D.ArchiveDeploymentResponse:
+        return await self._transport.unary(ARCHIVE_DEPLOYMENT, request, self._metadata)
+
+    async def pause_deployment(
+        self, request: _D.PauseDeploymentRequest
+    ) -> _D.PauseDeploymentResponse:
+        return await self._transport.unary(PAUSE_DEPLOYMENT, request, self._metadata)
+
+    async def unpause_deployment(
+        self, request: _D.UnpauseDeploymentRequest
+    ) -> _D.UnpauseDeploymentResponse:
+        return await self._transport.unary(UNPAUSE_DEPLOYMENT, request, self._metadata)
+
+    async def run_deployment(self, request: _D.RunDeploymentRequest) -> _D.RunDeploymentResponse:
+        return await self._transport.unary(RUN_DEPLOYMENT, request, self._metadata)
+
+    async def get_deployment_run(
+        self, request: _D.GetDeploymentRunRequest
+    ) -> _D.GetDeploymentRunResponse:
+        return await self._transport.unary(GET_DEPLOYMENT_RUN, request, self._metadata)
+
+    async def list_deployment_runs(
+        self, request: _D.ListDeploymentRunsRequest
+    ) -> _D.ListDeploymentRunsResponse:
+        return await self._transport.unary(LIST_DEPLOYMENT_RUNS, request, self._metadata)
+
+
 class CoreClient:
     """The core as the edge sees it: one typed client per service."""
 
@@ -716,6 +806,7 @@ class CoreClient:
 
         self.work = WorkClient(transport, metadata)
         self.vaults = VaultClient(transport, metadata)
+        self.deployments = DeploymentClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
         """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""

@@ -19,6 +19,7 @@ from sessiond.v1 import (
     agent_pb2,
     agent_pb2_grpc,
     common_pb2,
+    deployment_pb2,
     environment_pb2,
     event_pb2,
     file_pb2,
@@ -42,6 +43,7 @@ FILES = (
     skill_pb2,
     work_pb2,
     vault_pb2,
+    deployment_pb2,
 )
 Options = descriptor_pb2.MethodOptions
 
@@ -76,8 +78,9 @@ def client_methods() -> dict[str, Method[object, object] | StreamMethod[object, 
 
 def test_every_rpc_states_its_idempotency_level() -> None:
     methods = proto_methods()
-    # 21 of agents, environments, sessions, events; 33 of issue 12; 21 of issue 11.
-    assert len(methods) == 75
+    # 21 of agents, environments, sessions, events; 33 of issue 12; 21 of issue 11;
+    # 10 of deployments (issue 13).
+    assert len(methods) == 85
     unstated = [path for path, _, stated in methods if not stated]
     assert unstated == []
 

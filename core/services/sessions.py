@@ -90,8 +90,9 @@ class SessionService:
         self._workers = workers
 
     async def create(
-        self, req: session_pb2.CreateSessionRequest, *, ws: str
+        self, req: session_pb2.CreateSessionRequest, *, ws: str, deployment_id: str = ""
     ) -> session_pb2.Session:
+        """A new session; ``deployment_id`` names the deployment whose run made it."""
         agent = await self._snapshot(req.agent, ws=ws)
         env = await self._store.get_environment(
             require(req.environment_id, "environment_id"), ws=ws
@@ -110,6 +111,8 @@ class SessionService:
             environment_id=env.id,
             status=session_pb2.SESSION_STATUS_IDLE,
         )
+        if deployment_id:
+            s.deployment_id = deployment_id
         s.agent.CopyFrom(agent)
         if req.HasField("title"):
             s.title = _title(req.title)

@@ -198,3 +198,44 @@ vault_credentials = Table(
 # The tables of issue 12 (files, memory stores, resource secrets) register on
 # the same metadata.
 from sessiond.core.store import inputs_schema as _inputs_schema  # noqa: E402,F401
+
+# ------------------------------------------------------------------ deployments
+# Deployments and their runs (core/store/deployments.py; migration 0040). A
+# scheduled run is unique per (deployment_id, scheduled_at): one per cron tick.
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("archived_at", BigInteger, nullable=True),
+    Column("agent_id", ID, nullable=False),
+    # sessiond.v1.DeploymentStatus
+    Column("status", Integer, nullable=False),
+    # The next cron tick (UTC µs, before jitter); null: no schedule, or archived.
+    Column("next_fire_at", BigInteger, nullable=True),
+    # sessiond.v1.Deployment
+    Column("body", LargeBinary, nullable=False),
+    Index("deployments_by_workspace", "workspace", "created_at", "id"),
+    Index("deployments_by_next_fire", "next_fire_at"),
+)
+
+deployment_runs = Table(
+    "deployment_runs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("workspace", String(64), nullable=False, server_default="default"),
+    Column("deployment_id", ID, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # The cron tick of a scheduled run; null for a manual one.
+    Column("scheduled_at", BigInteger, nullable=True),
+    Column("trigger", String(16), nullable=False),
+    # 0 while the run's session is being made (claimed, not finished).
+    Column("done", Integer, nullable=False),
+    Column("has_error", Integer, nullable=False),
+    # sessiond.v1.DeploymentRun
+    Column("body", LargeBinary, nullable=False),
+    UniqueConstraint("deployment_id", "scheduled_at", name="deployment_runs_one_per_tick"),
+    Index("deployment_runs_by_workspace", "workspace", "created_at", "id"),
+)
