@@ -63,6 +63,15 @@ def _help(text: str, default: str, env: str) -> str:
     return f"{text} (default: {default}; env {env})"
 
 
+TEST_CLOCK_EPILOG = """\
+for tests only (never set them in production):
+  SESSIOND_TEST_CLOCK_RATE=N    deployment schedules run N times faster than real time
+  SESSIOND_TEST_CLOCK_START=T   Unix time at which that clock equals the real one
+                                (default: start-up; give replicas the same T)
+  SESSIOND_TEST_CLOCK_OFFSET=S  seconds added to the schedules' clock
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sessiond", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -234,12 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     serve = sub.add_parser(
-        "serve", help="core and edge in one process (start here)", allow_abbrev=False
+        "serve",
+        help="core and edge in one process (start here)",
+        allow_abbrev=False,
+        epilog=TEST_CLOCK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(serve)
     core_flags(serve)
     edge_flags(serve)
-    core = sub.add_parser("core", help="the gRPC core alone", allow_abbrev=False)
+    core = sub.add_parser(
+        "core",
+        help="the gRPC core alone",
+        allow_abbrev=False,
+        epilog=TEST_CLOCK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(core)
     core_flags(core)
     core.add_argument(
@@ -368,6 +387,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.cli.keys import ensure_key, memory_keys
     from sessiond.core.auth.keys import has_active_keys
     from sessiond.core.auth.limits import Limits
+    from sessiond.core.clock import clock_from_env
     from sessiond.core.runtime.runtime import LeasePolicy
     from sessiond.core.runtime.turn import RetryPolicy
     from sessiond.core.sandbox.fsperm import secure_data_dir
@@ -406,6 +426,12 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     key = _read_pem(args.grpc_tls_key, "TLS key")
     if (cert is None) != (key is None):
         raise SystemExit("sessiond: --grpc-tls-cert and --grpc-tls-key go together")
+    try:
+        # Deployment schedules run on this clock; SESSIOND_TEST_CLOCK_* speed it
+        # up for tests only (see --help).
+        clock = clock_from_env(os.environ)
+    except ValueError as e:
+        raise SystemExit(f"sessiond: {e}") from None
     core = await CoreServer.open(
         url,
         data_dir,
@@ -419,6 +445,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         sandboxes=sandboxes,
         # The lease a self-hosted worker's heartbeat grants (tests shorten it).
         work=WorkPolicy(ttl_seconds=int(_env("SESSIOND_WORK_LEASE_SECONDS", "60") or 60)),
+        clock=clock,
     )
     try:
         secure_data_dir(data_dir, files_only=True)
