@@ -222,7 +222,7 @@ class CoreServer:
         # Deployments: their schedules run on this clock (a faster one in tests).
         self.clock = clock or clock_from_env(os.environ)
         self.deployments = DeploymentService(
-            store, DeploymentStore(store), self.sessions, self.clock
+            store, DeploymentStore(store), self.sessions, self.clock, box=self.secret_box
         )
         self.scheduler = Scheduler(self.deployments, self.clock)
         self.deployments.wake = self.scheduler.wake
@@ -277,8 +277,9 @@ class CoreServer:
             os.environ.get("SESSIOND_GITHUB_BASE_URL", ""),
         )
         self.mounts.skills = self.skills
+        self.secret_box = SecretBox.in_dir(data_dir)
         self.resources = SessionResources(
-            store, self.mounts, self.files, memory_store, SecretBox.in_dir(data_dir)
+            store, self.mounts, self.files, memory_store, self.secret_box
         )
         self.mounts.tokens_of = self.resources.tokens
         self.mounts.workspace_of = store.workspace_of

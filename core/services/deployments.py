@@ -20,13 +20,15 @@ Rules kept here:
 
 from __future__ import annotations
 
+import base64
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sessiond.core import errors, ids
 from sessiond.core.clock import Clock
 from sessiond.core.cron import Cron, CronError
+from sessiond.core.secrets import SecretBox
 from sessiond.core.services.common import (
     check_metadata,
     decode_page,
@@ -54,6 +56,7 @@ MAX_INITIAL_EVENTS = 50
 MAX_VAULTS = 50
 MAX_RESOURCES = 500
 UPCOMING = 5
+_SEALED = "sealed:"
 _EVENT_FIELDS = ("user_message", "user_define_outcome", "system_message")
 _STARTERS = ("user_message", "user_define_outcome")
 # Run errors that do not pause a deployment (the SDK's paused-reason errors
@@ -107,7 +110,11 @@ class DeploymentService:
         sessions: SessionService,
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
+        *,
+        box: SecretBox | None = None,
     ) -> None:
+        # Seals repository tokens at rest; they are opened only to make a run's session.
+        self._box = box
         self._store = store
         self._db = deployments
         self._sessions = sessions
@@ -192,6 +199,25 @@ class DeploymentService:
         if d.HasField("schedule"):
             _cron(d.schedule)
 
+    def _seal(self, d: pb.Deployment) -> None:
+        """Replaces each repository token by its sealed form (never stored in clear)."""
+        for i, res in enumerate(d.resources):
+            repo = res.github_repository
+            if res.WhichOneof("type") != "github_repository" or not repo.authorization_token:
+                continue
+            if self._box is None:
+                raise errors.FailedPrecondition("repository tokens cannot be kept here.")
+            sealed = self._box.seal(repo.authorization_token, f"{d.id}/{i}")
+            repo.authorization_token = _SEALED + base64.urlsafe_b64encode(sealed).decode()
+
+    def _unseal(self, resources: Sequence[session_pb2.SessionResource], deployment_id: str) -> None:
+        for i, res in enumerate(resources):
+            repo = res.github_repository
+            if not repo.authorization_token.startswith(_SEALED) or self._box is None:
+                continue
+            sealed = base64.urlsafe_b64decode(repo.authorization_token[len(_SEALED) :])
+            repo.authorization_token = self._box.open(sealed, f"{deployment_id}/{i}") or ""
+
     # ------------------------------------------------------------------ verbs
 
     async def create(self, req: pb.CreateDeploymentRequest, *, ws: str) -> pb.Deployment:
@@ -205,6 +231,7 @@ class DeploymentService:
         await self._check(d, ws=ws)
         now = now_us()
         d.id = ids.new_id(DEPLOYMENT)
+        self._seal(d)
         d.status = pb.DEPLOYMENT_STATUS_ACTIVE
         d.created_at.CopyFrom(to_timestamp(now))
         d.updated_at.CopyFrom(to_timestamp(now))
@@ -250,6 +277,8 @@ class DeploymentService:
             d.schedule.ClearField("last_run_at")
             del d.schedule.upcoming_runs_at[:]
         await self._check(d, ws=ws)
+        if "resources" in paths:
+            self._seal(d)
         d.updated_at.CopyFrom(to_timestamp(now_us()))
         if "schedule" in paths:
             nxt = self._next_fire(d)
@@ -369,6 +398,7 @@ class DeploymentService:
         if d.HasField("budget"):
             req.budget.CopyFrom(d.budget)
         req.resources.extend(d.resources)
+        self._unseal(req.resources, d.id)
         req.vault_ids.extend(d.vault_ids)
         try:
             session = await self._sessions.create(req, ws=ws, deployment_id=d.id)

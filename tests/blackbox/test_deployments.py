@@ -412,3 +412,25 @@ def test_run_json_is_checked_strictly() -> None:
     check(BetaManagedAgentsDeploymentRun, run)
     with pytest.raises(AssertionError):
         check(BetaManagedAgentsDeploymentRun, {**run, "extra": 1})
+
+
+async def test_repository_tokens_are_never_echoed_nor_stored_in_clear(
+    server: Server, client: AsyncAnthropic, agent_id: str, environment_id: str
+) -> None:
+    token = "ghp_deploymentsecret0123456789"
+    repo = {
+        "type": "github_repository",
+        "url": "https://github.com/example/repo",
+        "authorization_token": token,
+        "mount_path": "/workspace/repo",
+    }
+    d = await _deployment(client, agent_id, environment_id, resources=[repo])
+    assert d["resources"] == [
+        {"type": "github_repository", "url": repo["url"], "mount_path": "/workspace/repo"}
+        | ({"checkout": d["resources"][0]["checkout"]} if "checkout" in d["resources"][0] else {})
+    ]
+    raw = await client.beta.deployments.with_raw_response.retrieve(d["id"])
+    assert token not in raw.http_response.text
+    # The SQLite server's files (with its write-ahead log); replicas use PostgreSQL.
+    for path in server.data_dir.glob("sessiond.db*"):
+        assert token.encode() not in await asyncio.to_thread(path.read_bytes), path
