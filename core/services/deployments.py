@@ -183,20 +183,34 @@ class DeploymentService:
                 "initial_events: at least one user.message or user.define_outcome is required."
             )
 
-    async def _check(self, d: pb.Deployment, *, ws: str) -> None:
-        if not d.name.strip():
+    async def _check(
+        self, d: pb.Deployment, *, ws: str, paths: frozenset[str] | None = None
+    ) -> None:
+        """Checks the fields in ``paths`` (every field when None): an update
+        leaves what it does not name as it was, even if it no longer passes
+        (an archived agent is a run's error, not the update's)."""
+
+        def want(name: str) -> bool:
+            return paths is None or name in paths
+
+        if want("name") and not d.name.strip():
             raise errors.InvalidArgument("name is required and must not be empty.")
-        await self._check_agent(d, ws=ws)
-        await self._check_environment(d, ws=ws)
-        self._check_events(d)
-        check_metadata(d.metadata)
-        if len(d.vault_ids) > MAX_VAULTS:
-            raise errors.InvalidArgument(f"vault_ids: at most {MAX_VAULTS} vaults are allowed.")
-        for vault_id in d.vault_ids:
-            await self._store.get_vault(vault_id, ws=ws)
-        if len(d.resources) > MAX_RESOURCES:
+        if want("agent"):
+            await self._check_agent(d, ws=ws)
+        if want("environment_id"):
+            await self._check_environment(d, ws=ws)
+        if want("initial_events"):
+            self._check_events(d)
+        if want("metadata"):
+            check_metadata(d.metadata)
+        if want("vault_ids"):
+            if len(d.vault_ids) > MAX_VAULTS:
+                raise errors.InvalidArgument(f"vault_ids: at most {MAX_VAULTS} vaults are allowed.")
+            for vault_id in d.vault_ids:
+                await self._store.get_vault(vault_id, ws=ws)
+        if want("resources") and len(d.resources) > MAX_RESOURCES:
             raise errors.InvalidArgument(f"resources: at most {MAX_RESOURCES} are allowed.")
-        if d.HasField("schedule"):
+        if want("schedule") and d.HasField("schedule"):
             _cron(d.schedule)
 
     def _seal(self, d: pb.Deployment) -> None:
@@ -276,7 +290,7 @@ class DeploymentService:
         if "schedule" in paths and d.HasField("schedule"):
             d.schedule.ClearField("last_run_at")
             del d.schedule.upcoming_runs_at[:]
-        await self._check(d, ws=ws)
+        await self._check(d, ws=ws, paths=frozenset(paths))
         if "resources" in paths:
             self._seal(d)
         d.updated_at.CopyFrom(to_timestamp(now_us()))

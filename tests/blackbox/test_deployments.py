@@ -311,10 +311,12 @@ async def test_auto_pause_when_the_agent_is_archived(tmp_path: Path) -> None:
             assert failed[0]["session_id"] is None
             assert failed[0]["error"]["type"] == "agent_archived_error"
             assert failed[0]["error"]["message"]
-            # Paused: no further scheduled run, however long we look.
-            count = len(await _runs(client, d["id"]))
-            before = (await client.beta.deployments.retrieve(d["id"])).updated_at
-            assert count == 1 and before is not None
+            assert len(await _runs(client, d["id"])) == 1
+            # Still editable: what an update does not name is not checked again.
+            renamed = await client.beta.deployments.update(d["id"], name="still editable")
+            assert renamed.name == "still editable" and renamed.status == "paused"
+            resp = await client.beta.deployments.with_raw_response.update(d["id"], agent=agent_id)
+            assert resp.http_response.status_code == 400
     finally:
         assert await srv.stop() == 0
 
