@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import pytest
 from anthropic import AsyncAnthropic
 from anthropic.types.beta import BetaManagedAgentsDeployment, BetaManagedAgentsDeploymentRun
@@ -315,8 +316,8 @@ async def test_auto_pause_when_the_agent_is_archived(tmp_path: Path) -> None:
             # Still editable: what an update does not name is not checked again.
             renamed = await client.beta.deployments.update(d["id"], name="still editable")
             assert renamed.name == "still editable" and renamed.status == "paused"
-            resp = await client.beta.deployments.with_raw_response.update(d["id"], agent=agent_id)
-            assert resp.http_response.status_code == 400
+            with pytest.raises(anthropic.BadRequestError):
+                await client.beta.deployments.update(d["id"], agent=agent_id)
     finally:
         assert await srv.stop() == 0
 
