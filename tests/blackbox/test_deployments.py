@@ -437,3 +437,35 @@ async def test_repository_tokens_are_never_echoed_nor_stored_in_clear(
     # The SQLite server's files (with its write-ahead log); replicas use PostgreSQL.
     for path in server.data_dir.glob("sessiond.db*"):
         assert token.encode() not in await asyncio.to_thread(path.read_bytes), path
+
+
+async def test_another_workspace_sees_no_deployment_nor_run(tmp_path: Path) -> None:
+    key_a, key_b = "sk-depl-team-a-0123456789abcdef", "sk-depl-team-b-0123456789abcdef"
+    srv = await start_server(
+        tmp_path / "data",
+        api_key=None,
+        log_dir=tmp_path / "logs",
+        env={"SESSIOND_API_KEYS": f"team-a={key_a},team-b={key_b}"},
+    )
+    try:
+        async with srv.client(api_key=key_a) as a, srv.client(api_key=key_b) as b:
+            agent_id, env_id = await _agent_and_env(a)
+            d = await _deployment(a, agent_id, env_id)
+            run = await a.beta.deployments.run(d["id"])
+            for call in (
+                b.beta.deployments.retrieve(d["id"]),
+                b.beta.deployments.pause(d["id"]),
+                b.beta.deployments.run(d["id"]),
+                b.beta.deployments.archive(d["id"]),
+                b.beta.deployment_runs.retrieve(run.id),
+            ):
+                with pytest.raises(anthropic.NotFoundError):
+                    await call
+            assert (await b.beta.deployments.list()).data == []
+            assert (await b.beta.deployment_runs.list()).data == []
+            # Team b cannot deploy team a's agent either.
+            env_b = await b.beta.environments.create(name="b")
+            with pytest.raises(anthropic.NotFoundError):
+                await _deployment(b, agent_id, env_b.id)
+    finally:
+        assert await srv.stop() == 0
