@@ -40,16 +40,21 @@ from sessiond.core.servicers.resources import SessionResourceServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.servicers.skills import SkillServicer
 from sessiond.core.servicers.vaults import VaultServicer
+from sessiond.core.servicers.webhooks import WebhookServicer
 from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.services.vaults import VaultService
+from sessiond.core.services.webhooks import Emitter, WebhookService
 from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.base import INTERNAL
 from sessiond.core.store.store import Store
+from sessiond.core.store.webhooks import WebhookStore
 from sessiond.core.telemetry import server_interceptors
 from sessiond.core.vaultkeys import Keyring
+from sessiond.core.webhookdelivery import DeliveryPolicy, DeliveryWorker
+from sessiond.core.webhookrelay import SessionRelay
 from sessiond.v1 import (
     agent_pb2_grpc,
     environment_pb2,
@@ -63,6 +68,7 @@ from sessiond.v1 import (
     session_resource_pb2_grpc,
     skill_pb2_grpc,
     vault_pb2_grpc,
+    webhook_pb2_grpc,
     work_pb2_grpc,
 )
 
@@ -84,6 +90,7 @@ SERVICE_NAMES = (
     "sessiond.v1.SkillService",
     "sessiond.v1.WorkService",
     "sessiond.v1.VaultService",
+    "sessiond.v1.WebhookService",
 )
 
 
@@ -103,6 +110,7 @@ class Servicers:
     skills: SkillServicer
     work: WorkServicer
     vaults: VaultServicer
+    webhooks: WebhookServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -119,6 +127,7 @@ class Servicers:
         skill_pb2_grpc.add_SkillServiceServicer_to_server(self.skills, server)
         work_pb2_grpc.add_WorkServiceServicer_to_server(self.work, server)
         vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
+        webhook_pb2_grpc.add_WebhookServiceServicer_to_server(self.webhooks, server)
 
 
 class CoreServer:
@@ -140,6 +149,7 @@ class CoreServer:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
         work: WorkPolicy | None = None,
+        webhooks: DeliveryPolicy | None = None,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -163,7 +173,16 @@ class CoreServer:
         # Self-hosted environments: their work queue (also the turn's RemoteTools).
         self.work = WorkService(store, self.log.history, work)
         # Vaults: secrets sealed with a key kept apart from the database (data dir or env).
-        self.vaults = VaultService(store, Keyring.load(data_dir))
+        keyring = Keyring.load(data_dir)
+        self.vaults = VaultService(store, keyring)
+        # Webhooks: secrets sealed like vault secrets; the outbox's worker; the
+        # port every feature emits events through (``self.emitter.emit``).
+        webhook_store = WebhookStore(store)
+        policy = webhooks or DeliveryPolicy()
+        self.webhooks = WebhookService(webhook_store, keyring, allow_private=policy.allow_private)
+        self.delivery = DeliveryWorker(webhook_store, self.webhooks, self.replica_id, policy)
+        self.emitter = Emitter(webhook_store)
+        self.emitter.wake = self.delivery.wake
         # MCP toolsets: calls are made by this process, never from a sandbox.
         self.mcp = McpToolbox(self.vaults.headers_for)
         ctx = TurnContext(
@@ -209,6 +228,12 @@ class CoreServer:
             workers=self.work,
         )
         self.streams = EventStreams(store, self.broker)
+        # Webhook events: every service emits through one port; session status
+        # events are derived from the event log's commits.
+        for service in (self.agents, self.environments, self.sessions, self.vaults, self.memory):
+            service.emit = self.emitter.emit
+        self.session_relay = SessionRelay(self.emitter, store.workspace_of)
+        self.log.committed = self.session_relay.observe
         self.servicers = Servicers(
             AgentServicer(self.agents),
             EnvironmentServicer(self.environments),
@@ -220,6 +245,7 @@ class CoreServer:
             SkillServicer(self.skills),
             WorkServicer(self.work),
             VaultServicer(self.vaults),
+            WebhookServicer(self.webhooks),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -281,6 +307,7 @@ class CoreServer:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         sandboxes: Sandboxes | None = None,
         work: WorkPolicy | None = None,
+        webhooks: DeliveryPolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -297,6 +324,7 @@ class CoreServer:
             cache_bytes=cache_bytes,
             sandboxes=sandboxes,
             work=work,
+            webhooks=webhooks,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:
@@ -340,6 +368,7 @@ class CoreServer:
         await self.runtime.recover()
         self.keys.start()
         await server.start()
+        self.delivery.start()
         self.server = server
         self.port = port
         for name in ("", *SERVICE_NAMES):
@@ -353,10 +382,12 @@ class CoreServer:
         self.broker.close_all()
         if self.server is not None:
             await self.server.stop(grace)
+        await self.delivery.close()
         await self.runtime.close()
         if self.listener is not None:
             await self.listener.close()
         await self.log.drain()
+        await self.session_relay.close()
         await self.keys.close()
         await self.store.close()
         aclose = getattr(self.model, "aclose", None)

@@ -198,3 +198,4 @@ vault_credentials = Table(
 # The tables of issue 12 (files, memory stores, resource secrets) register on
 # the same metadata.
 from sessiond.core.store import inputs_schema as _inputs_schema  # noqa: E402,F401
+from sessiond.core.store import webhooks_schema as _webhooks_schema  # noqa: E402,F401
