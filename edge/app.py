@@ -21,6 +21,7 @@ from sessiond.edge import (
     skills,
 )
 from sessiond.edge import vaults as vault_routes
+from sessiond.edge import webhooks as webhook_routes
 from sessiond.edge import work as work_routes
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
@@ -72,6 +73,8 @@ def create_app(
     app.add_routes(work_routes.routes)
     # Vaults and credentials.
     app.add_routes(vault_routes.routes)
+    # Webhooks (an extension: listed in /openapi.json with x-sessiond-extension).
+    app.add_routes(webhook_routes.routes)
     # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
     app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
     console.install(app)
