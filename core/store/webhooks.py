@@ -3,8 +3,9 @@
 The outbox is claimed with a lease: a worker reads due rows, then takes each
 with an ``UPDATE … WHERE`` that repeats the due condition, so that of several
 replicas (or a restarted one) exactly one holds a row at a time; a lease that
-runs out (a worker that died mid-attempt) makes the row due again. This works
-the same on SQLite and PostgreSQL.
+runs out (a worker that died mid-attempt) makes the row due again. On
+PostgreSQL the read is ``FOR UPDATE SKIP LOCKED``, so concurrent replicas take
+different rows instead of waiting on each other's.
 """
 
 from __future__ import annotations
@@ -249,6 +250,8 @@ class WebhookStore:
                 .where(due, w.c.status == ENABLED)
                 .order_by(d.c.next_attempt_at)
                 .limit(limit)
+                # PostgreSQL: replicas skip each other's rows (SQLite has one writer).
+                .with_for_update(skip_locked=True, of=d)
             ).mappings()
             taken: list[Claimed] = []
             for row in list(candidates):
