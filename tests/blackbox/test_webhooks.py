@@ -344,3 +344,46 @@ async def test_webhooks_are_scoped_to_the_workspace(tmp_path: Path, receiver: Re
         assert got.data.id == agent.id and got.data.workspace_id == "a"
     finally:
         assert await srv.stop() == 0, srv.describe()
+
+
+async def test_the_cli_manages_webhooks_of_a_running_server(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    from tests.blackbox.test_keys import sessiond
+
+    data = tmp_path / "data"
+    srv = await start_server(
+        data, api_key=KEY, log_dir=tmp_path / "logs", args=["--webhook-allow-private"]
+    )
+    try:
+        rc, out, err = await sessiond(
+            data, "webhooks", "create", receiver.url, "--event-type", "agent.created",
+            "--webhook-allow-private",
+        )  # fmt: skip
+        assert rc == 0, err
+        hook_id, secret = out.split()
+        assert hook_id.startswith("whep_") and secret.startswith("whsec_")
+        assert "shown only now" in err
+
+        async with srv.client() as c:
+            agent = await c.beta.agents.create(name="cli", model="claude-sonnet-4-5")
+            event = verified(c, await receiver.next(), secret)
+        assert event.data.id == agent.id
+
+        rc, listing, err = await sessiond(data, "webhooks", "list")
+        assert rc == 0, err
+        assert hook_id in listing and "agent.created" in listing and secret not in listing
+        rc, out, err = await sessiond(data, "webhooks", "disable", hook_id)
+        assert rc == 0 and "disabled" in out, err
+        rc, out, err = await sessiond(data, "webhooks", "deliveries", hook_id)
+        assert rc == 0 and "agent.created" in out, err
+        rc, _, err = await sessiond(data, "webhooks", "delete", hook_id)
+        assert rc == 0, err
+        rc, listing, _ = await sessiond(data, "webhooks", "list")
+        assert hook_id not in listing
+        rc, _, err = await sessiond(data, "webhooks", "delete", hook_id)
+        assert rc == 1 and "No webhook" in err
+        rc, _, err = await sessiond(data, "webhooks", "create", "http://127.0.0.1:9/x")
+        assert rc == 1 and "webhook-allow-private" in err
+    finally:
+        assert await srv.stop() == 0, srv.describe()
