@@ -229,6 +229,19 @@ class WebhookStore:
     # ---------------------------------------------------------------- outbox
 
     async def enqueue(self, ws: str, event_type: str, payloads: Mapping[str, str], at: int) -> int:
+        """Writes the outbox rows of an event; most workspaces have no webhook,
+        so a read decides first whether a write is needed at all."""
+
+        def wanted(conn: Connection) -> bool:
+            rows = conn.execute(
+                select(webhooks.c.body).where(
+                    webhooks.c.workspace == ws, webhooks.c.status == ENABLED
+                )
+            )
+            return any(wants(webhook_pb2.Webhook.FromString(r[0]), event_type) for r in rows)
+
+        if not await self._store._tx(wanted, write=False):
+            return 0
         return await self._store._tx(
             lambda conn: write_outbox(conn, ws, event_type, payloads, at), write=True
         )
