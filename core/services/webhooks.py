@@ -119,7 +119,8 @@ class Emitter:
 
     async def emit(self, ws: Scope, event_type: str, data: Mapping[str, str]) -> int:
         if ws is None or event_type not in EVENT_TYPES:
-            raise ValueError(f"not an event to emit: {event_type!r} of {ws!r}")
+            log.error("webhooks: not an event to emit: %r of workspace %r", event_type, ws)
+            return 0
         at = now_us()
         event_id = ids.new_id(ids.WEBHOOK_EVENT)
         try:
