@@ -387,3 +387,23 @@ async def test_the_cli_manages_webhooks_of_a_running_server(
         assert rc == 1 and "webhook-allow-private" in err
     finally:
         assert await srv.stop() == 0, srv.describe()
+
+
+async def test_a_rotated_secret_signs_the_next_events(
+    hook_server: Server, hc: AsyncAnthropic, receiver: Receiver
+) -> None:
+    hook = await create_hook(hook_server, receiver.url, ["agent.created"])
+    try:
+        async with hook_server.http() as h:
+            resp = await h.post(f"/v1/webhooks/{hook['id']}/rotate_secret")
+        assert resp.status_code == 200, resp.text
+        new = resp.json()["secret"]
+        assert new.startswith("whsec_") and new != hook["secret"]
+        assert "secret" not in await get_hook(hook_server, hook["id"])
+        await hc.beta.agents.create(name="rotated", model="claude-sonnet-4-5")
+        got = await receiver.next()
+        verified(hc, got, new)
+        with pytest.raises(WebhookVerificationError):
+            hc.beta.webhooks.unwrap(got.body, headers=got.headers, key=hook["secret"])
+    finally:
+        await delete_hook(hook_server, hook["id"])
