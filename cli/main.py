@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sessiond.cli.datalock import DataDirBusy, DataDirLock
 from sessiond.cli.observability import setup_logging, setup_tracing
 from sessiond.cli.tail import add_tail_command, run_tail
+from sessiond.cli.webhooks import add_webhooks_command
 
 if TYPE_CHECKING:
     from sessiond.edge.rpc import Transport
@@ -224,6 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
             ),
         )
 
+        p.add_argument(
+            "--webhook-allow-private",
+            action="store_true",
+            default=(_env("SESSIOND_WEBHOOK_ALLOW_PRIVATE", "") or "").lower()
+            in ("1", "true", "yes"),
+            help=_help(
+                "let webhooks go to loopback, private and link-local addresses and to this "
+                "host's own (refused otherwise)",
+                "off",
+                "SESSIOND_WEBHOOK_ALLOW_PRIVATE",
+            ),
+        )
+
         # Each session sandbox's limits (core/sandbox/settings.py has the defaults).
         for flag, env, default, text in SANDBOX_LIMIT_FLAGS:
             p.add_argument(
@@ -305,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=_help("the server's database", "the data dir's SQLite file", "SESSIOND_DB"),
         )
     add_tail_command(sub)
+    add_webhooks_command(sub, common)
     return parser
 
 
@@ -395,6 +410,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     from sessiond.core.sandbox.settings import SandboxSettings
     from sessiond.core.server import CoreServer
     from sessiond.core.services.work import WorkPolicy
+    from sessiond.core.webhookdelivery import DeliveryPolicy
 
     url = db_url(args, data_dir)
     if url.startswith("sqlite"):
@@ -446,6 +462,8 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
         # The lease a self-hosted worker's heartbeat grants (tests shorten it).
         work=WorkPolicy(ttl_seconds=int(_env("SESSIOND_WORK_LEASE_SECONDS", "60") or 60)),
         clock=clock,
+        # SESSIOND_WEBHOOK_BACKOFF / _DISABLE_AFTER (test-only) shorten the schedule.
+        webhooks=DeliveryPolicy.from_env(args.webhook_allow_private),
     )
     try:
         secure_data_dir(data_dir, files_only=True)
@@ -491,6 +509,10 @@ async def run(args: argparse.Namespace) -> int:
         from sessiond.cli.keys import keys_command
 
         return await keys_command(args, db_url(args, data_dir))
+    if args.command == "webhooks":
+        from sessiond.cli.webhooks import webhooks_command
+
+        return await webhooks_command(args, db_url(args, data_dir))
     stopping = _signal_event()
     if args.command == "core":
         core, grpc_addr = await _start_core(args, data_dir)

@@ -54,6 +54,8 @@ class EventLog:
         self._histories: ByteLRU[str, list[event_pb2.SessionEvent]] = ByteLRU(cache_bytes)
         # Hands previews to other replicas (set when several share the database).
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
+        # Told of every committed append (webhooks derive session events from it).
+        self.committed: Callable[[str, list[event_pb2.SessionEvent]], None] | None = None
 
     def submit(
         self,
@@ -153,6 +155,8 @@ class EventLog:
                 _settle(job.future, result)
             else:
                 self.broker.publish(job.append.session_id, result)
+                if self.committed is not None:
+                    self.committed(job.append.session_id, result)
                 if not job.future.done():
                     job.future.set_result(result)
 

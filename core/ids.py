@@ -24,6 +24,10 @@ EVENT = "sevt"
 RESOURCE = "sesrsc"
 OUTCOME = "outc"
 REQUEST = "req"
+# Webhooks (an extension): endpoints, their deliveries, and the events sent.
+WEBHOOK = "whep"
+WEBHOOK_DELIVERY = "whdl"
+WEBHOOK_EVENT = "wevt"
 
 
 def _encode(value: int, length: int) -> str:

@@ -43,18 +43,23 @@ from sessiond.core.servicers.resources import SessionResourceServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.servicers.skills import SkillServicer
 from sessiond.core.servicers.vaults import VaultServicer
+from sessiond.core.servicers.webhooks import WebhookServicer
 from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.deployments import DeploymentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.services.vaults import VaultService
+from sessiond.core.services.webhooks import Emitter, WebhookService
 from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.base import INTERNAL
 from sessiond.core.store.deployments import DeploymentStore
 from sessiond.core.store.store import Store
+from sessiond.core.store.webhooks import WebhookStore
 from sessiond.core.telemetry import server_interceptors
 from sessiond.core.vaultkeys import Keyring
+from sessiond.core.webhookdelivery import DeliveryPolicy, DeliveryWorker
+from sessiond.core.webhookrelay import SessionRelay
 from sessiond.v1 import (
     agent_pb2_grpc,
     deployment_pb2_grpc,
@@ -69,6 +74,7 @@ from sessiond.v1 import (
     session_resource_pb2_grpc,
     skill_pb2_grpc,
     vault_pb2_grpc,
+    webhook_pb2_grpc,
     work_pb2_grpc,
 )
 
@@ -91,6 +97,7 @@ SERVICE_NAMES = (
     "sessiond.v1.WorkService",
     "sessiond.v1.VaultService",
     "sessiond.v1.DeploymentService",
+    "sessiond.v1.WebhookService",
 )
 
 
@@ -111,6 +118,7 @@ class Servicers:
     work: WorkServicer
     vaults: VaultServicer
     deployments: DeploymentServicer
+    webhooks: WebhookServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -128,6 +136,7 @@ class Servicers:
         work_pb2_grpc.add_WorkServiceServicer_to_server(self.work, server)
         vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
         deployment_pb2_grpc.add_DeploymentServiceServicer_to_server(self.deployments, server)
+        webhook_pb2_grpc.add_WebhookServiceServicer_to_server(self.webhooks, server)
 
 
 class CoreServer:
@@ -150,6 +159,7 @@ class CoreServer:
         sandboxes: Sandboxes | None = None,
         work: WorkPolicy | None = None,
         clock: Clock | None = None,
+        webhooks: DeliveryPolicy | None = None,
     ) -> None:
         self.store = store
         # Keys given by flag/file/env (key -> workspace), then the key table.
@@ -173,7 +183,16 @@ class CoreServer:
         # Self-hosted environments: their work queue (also the turn's RemoteTools).
         self.work = WorkService(store, self.log.history, work)
         # Vaults: secrets sealed with a key kept apart from the database (data dir or env).
-        self.vaults = VaultService(store, Keyring.load(data_dir))
+        keyring = Keyring.load(data_dir)
+        self.vaults = VaultService(store, keyring)
+        # Webhooks: secrets sealed like vault secrets; the outbox's worker; the
+        # port every feature emits events through (``self.emitter.emit``).
+        webhook_store = WebhookStore(store)
+        policy = webhooks or DeliveryPolicy()
+        self.webhooks = WebhookService(webhook_store, keyring, allow_private=policy.allow_private)
+        self.delivery = DeliveryWorker(webhook_store, self.webhooks, self.replica_id, policy)
+        self.emitter = Emitter(webhook_store)
+        self.emitter.wake = self.delivery.wake
         # MCP toolsets: calls are made by this process, never from a sandbox.
         self.mcp = McpToolbox(self.vaults.headers_for)
         ctx = TurnContext(
@@ -226,6 +245,12 @@ class CoreServer:
         )
         self.scheduler = Scheduler(self.deployments, self.clock)
         self.deployments.wake = self.scheduler.wake
+        # Webhook events: every service emits through one port; session status
+        # events are derived from the event log's commits.
+        for service in (self.agents, self.environments, self.sessions, self.vaults, self.memory):
+            service.emit = self.emitter.emit
+        self.session_relay = SessionRelay(self.emitter, store.workspace_of)
+        self.log.committed = self.session_relay.observe
         self.servicers = Servicers(
             AgentServicer(self.agents),
             EnvironmentServicer(self.environments),
@@ -238,6 +263,7 @@ class CoreServer:
             WorkServicer(self.work),
             VaultServicer(self.vaults),
             DeploymentServicer(self.deployments),
+            WebhookServicer(self.webhooks),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -301,6 +327,7 @@ class CoreServer:
         sandboxes: Sandboxes | None = None,
         work: WorkPolicy | None = None,
         clock: Clock | None = None,
+        webhooks: DeliveryPolicy | None = None,
     ) -> CoreServer:
         store = await Store.open(db_url)
         return cls(
@@ -318,6 +345,7 @@ class CoreServer:
             sandboxes=sandboxes,
             work=work,
             clock=clock,
+            webhooks=webhooks,
         )
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:
@@ -362,6 +390,7 @@ class CoreServer:
         self.keys.start()
         self.scheduler.start()
         await server.start()
+        self.delivery.start()
         self.server = server
         self.port = port
         for name in ("", *SERVICE_NAMES):
@@ -376,10 +405,12 @@ class CoreServer:
         if self.server is not None:
             await self.server.stop(grace)
         await self.scheduler.close()
+        await self.delivery.close()
         await self.runtime.close()
         if self.listener is not None:
             await self.listener.close()
         await self.log.drain()
+        await self.session_relay.close()
         await self.keys.close()
         await self.store.close()
         aclose = getattr(self.model, "aclose", None)

@@ -22,6 +22,7 @@ from sessiond.edge import (
 )
 from sessiond.edge import deployments as deployment_routes
 from sessiond.edge import vaults as vault_routes
+from sessiond.edge import webhooks as webhook_routes
 from sessiond.edge import work as work_routes
 from sessiond.edge.auth import key_metadata
 from sessiond.edge.client import CoreClient
@@ -75,6 +76,8 @@ def create_app(
     app.add_routes(vault_routes.routes)
     # Deployments and their runs.
     app.add_routes(deployment_routes.routes)
+    # Webhooks (an extension: listed in /openapi.json with x-sessiond-extension).
+    app.add_routes(webhook_routes.routes)
     # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
     app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
     console.install(app)

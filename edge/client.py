@@ -29,6 +29,7 @@ from sessiond.v1 import (
     session_resource_pb2,
     skill_pb2,
     vault_pb2,
+    webhook_pb2,
     work_pb2,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "SessionClient",
     "STREAM_EVENTS",
     "VaultClient",
+    "WebhookClient",
     "WorkClient",
 ]
 
@@ -331,6 +333,40 @@ VALIDATE_CREDENTIAL = unary_method(
     "ValidateCredential",
     _VT.ValidateCredentialRequest,
     _VT.ValidateCredentialResponse,
+)
+
+# Webhooks (an extension of the public API).
+_WH = webhook_pb2
+_WHF = _WH.DESCRIPTOR
+WEBHOOKS = "WebhookService"
+CREATE_WEBHOOK = unary_method(
+    _WHF, WEBHOOKS, "CreateWebhook", _WH.CreateWebhookRequest, _WH.CreateWebhookResponse
+)
+GET_WEBHOOK = unary_method(
+    _WHF, WEBHOOKS, "GetWebhook", _WH.GetWebhookRequest, _WH.GetWebhookResponse
+)
+LIST_WEBHOOKS = unary_method(
+    _WHF, WEBHOOKS, "ListWebhooks", _WH.ListWebhooksRequest, _WH.ListWebhooksResponse
+)
+UPDATE_WEBHOOK = unary_method(
+    _WHF, WEBHOOKS, "UpdateWebhook", _WH.UpdateWebhookRequest, _WH.UpdateWebhookResponse
+)
+DELETE_WEBHOOK = unary_method(
+    _WHF, WEBHOOKS, "DeleteWebhook", _WH.DeleteWebhookRequest, _WH.DeleteWebhookResponse
+)
+ROTATE_WEBHOOK_SECRET = unary_method(
+    _WHF,
+    WEBHOOKS,
+    "RotateWebhookSecret",
+    _WH.RotateWebhookSecretRequest,
+    _WH.RotateWebhookSecretResponse,
+)
+LIST_WEBHOOK_DELIVERIES = unary_method(
+    _WHF,
+    WEBHOOKS,
+    "ListWebhookDeliveries",
+    _WH.ListWebhookDeliveriesRequest,
+    _WH.ListWebhookDeliveriesResponse,
 )
 
 
@@ -787,6 +823,33 @@ class DeploymentClient(_Client):
         self, request: _D.ListDeploymentRunsRequest
     ) -> _D.ListDeploymentRunsResponse:
         return await self._transport.unary(LIST_DEPLOYMENT_RUNS, request, self._metadata)
+class WebhookClient(_Client):
+    """``sessiond.v1.WebhookService``."""
+
+    async def create_webhook(self, request: _WH.CreateWebhookRequest) -> _WH.CreateWebhookResponse:
+        return await self._transport.unary(CREATE_WEBHOOK, request, self._metadata)
+
+    async def get_webhook(self, request: _WH.GetWebhookRequest) -> _WH.GetWebhookResponse:
+        return await self._transport.unary(GET_WEBHOOK, request, self._metadata)
+
+    async def list_webhooks(self, request: _WH.ListWebhooksRequest) -> _WH.ListWebhooksResponse:
+        return await self._transport.unary(LIST_WEBHOOKS, request, self._metadata)
+
+    async def update_webhook(self, request: _WH.UpdateWebhookRequest) -> _WH.UpdateWebhookResponse:
+        return await self._transport.unary(UPDATE_WEBHOOK, request, self._metadata)
+
+    async def delete_webhook(self, request: _WH.DeleteWebhookRequest) -> _WH.DeleteWebhookResponse:
+        return await self._transport.unary(DELETE_WEBHOOK, request, self._metadata)
+
+    async def rotate_webhook_secret(
+        self, request: _WH.RotateWebhookSecretRequest
+    ) -> _WH.RotateWebhookSecretResponse:
+        return await self._transport.unary(ROTATE_WEBHOOK_SECRET, request, self._metadata)
+
+    async def list_webhook_deliveries(
+        self, request: _WH.ListWebhookDeliveriesRequest
+    ) -> _WH.ListWebhookDeliveriesResponse:
+        return await self._transport.unary(LIST_WEBHOOK_DELIVERIES, request, self._metadata)
 
 
 class CoreClient:
@@ -807,6 +870,7 @@ class CoreClient:
         self.work = WorkClient(transport, metadata)
         self.vaults = VaultClient(transport, metadata)
         self.deployments = DeploymentClient(transport, metadata)
+        self.webhooks = WebhookClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
         """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""

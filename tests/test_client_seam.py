@@ -28,6 +28,7 @@ from sessiond.v1 import (
     session_resource_pb2,
     skill_pb2,
     vault_pb2,
+    webhook_pb2,
     work_pb2,
 )
 
@@ -44,6 +45,7 @@ FILES = (
     work_pb2,
     vault_pb2,
     deployment_pb2,
+    webhook_pb2,
 )
 Options = descriptor_pb2.MethodOptions
 
@@ -80,7 +82,8 @@ def test_every_rpc_states_its_idempotency_level() -> None:
     methods = proto_methods()
     # 21 of agents, environments, sessions, events; 33 of issue 12; 21 of issue 11;
     # 10 of deployments (issue 13).
-    assert len(methods) == 85
+    # 7 of webhooks.
+    assert len(methods) == 92
     unstated = [path for path, _, stated in methods if not stated]
     assert unstated == []
 

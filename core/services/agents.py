@@ -15,6 +15,7 @@ from sessiond.core.services.common import (
     require,
     ts_or_none,
 )
+from sessiond.core.services.emit import EmitFn, no_emit
 from sessiond.core.store.store import Store
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
 from sessiond.v1 import agent_pb2
@@ -131,6 +132,8 @@ def normalize_config(agent: agent_pb2.Agent | agent_pb2.SessionAgent) -> None:
 class AgentService:
     def __init__(self, store: Store) -> None:
         self._store = store
+        # Webhook events (core/services/emit.py); wired by the core server.
+        self.emit: EmitFn = no_emit
 
     async def create(self, req: agent_pb2.CreateAgentRequest, *, ws: str) -> agent_pb2.Agent:
         now = to_timestamp(now_us())
@@ -143,6 +146,7 @@ class AgentService:
         agent.created_at.CopyFrom(now)
         agent.updated_at.CopyFrom(now)
         await self._store.insert_agent(agent, ws=ws)
+        await self.emit(ws, "agent.created", {"id": agent.id})
         return agent
 
     async def get(self, agent_id: str, version: int | None, *, ws: str) -> agent_pb2.Agent:
@@ -179,6 +183,7 @@ class AgentService:
         new.version = current.version + 1
         new.updated_at.CopyFrom(to_timestamp(now_us()))
         await self._store.add_agent_version(new, current.version, ws=ws)
+        await self.emit(ws, "agent.updated", {"id": new.id})
         return new
 
     async def list_agents(
@@ -200,7 +205,9 @@ class AgentService:
         return agents, token
 
     async def archive(self, agent_id: str, *, ws: str) -> agent_pb2.Agent:
-        return await self._store.archive_agent(agent_id, now_us(), ws=ws)
+        agent = await self._store.archive_agent(agent_id, now_us(), ws=ws)
+        await self.emit(ws, "agent.archived", {"id": agent.id})
+        return agent
 
     async def versions(
         self, req: agent_pb2.ListAgentVersionsRequest, *, ws: str

@@ -13,6 +13,7 @@ from sessiond.core.services.common import (
     patch_metadata,
     require,
 )
+from sessiond.core.services.emit import EmitFn, no_emit
 from sessiond.core.store.store import Store
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
 from sessiond.v1 import environment_pb2
@@ -44,6 +45,8 @@ def _normalize(env: environment_pb2.Environment) -> None:
 class EnvironmentService:
     def __init__(self, store: Store) -> None:
         self._store = store
+        # Webhook events (core/services/emit.py); wired by the core server.
+        self.emit: EmitFn = no_emit
 
     async def create(
         self, req: environment_pb2.CreateEnvironmentRequest, *, ws: str
@@ -57,6 +60,7 @@ class EnvironmentService:
         env.created_at.CopyFrom(now)
         env.updated_at.CopyFrom(now)
         await self._store.insert_environment(env, ws=ws)
+        await self.emit(ws, "environment.created", {"id": env.id})
         return env
 
     async def get(self, env_id: str, *, ws: str) -> environment_pb2.Environment:
@@ -87,7 +91,9 @@ class EnvironmentService:
             _normalize(env)
             env.updated_at.CopyFrom(to_timestamp(now_us()))
 
-        return await self._store.update_environment(req.environment_id, patch, ws=ws)
+        env = await self._store.update_environment(req.environment_id, patch, ws=ws)
+        await self.emit(ws, "environment.updated", {"id": env.id})
+        return env
 
     async def list_environments(
         self, req: environment_pb2.ListEnvironmentsRequest, *, ws: str
@@ -103,6 +109,7 @@ class EnvironmentService:
 
     async def delete(self, env_id: str, *, ws: str) -> None:
         await self._store.delete_environment(env_id, ws=ws)
+        await self.emit(ws, "environment.deleted", {"id": env_id})
 
     async def archive(self, env_id: str, *, ws: str) -> environment_pb2.Environment:
         def patch(env: environment_pb2.Environment) -> None:
@@ -111,4 +118,6 @@ class EnvironmentService:
                 env.archived_at.CopyFrom(now)
                 env.updated_at.CopyFrom(now)
 
-        return await self._store.update_environment(env_id, patch, ws=ws)
+        env = await self._store.update_environment(env_id, patch, ws=ws)
+        await self.emit(ws, "environment.archived", {"id": env.id})
+        return env

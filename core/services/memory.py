@@ -20,6 +20,7 @@ from sessiond.core.services.common import (
     require,
     ts_or_none,
 )
+from sessiond.core.services.emit import EmitFn, no_emit
 from sessiond.core.store.base import Scope
 from sessiond.core.store.memory import OPERATIONS, MemoryStoreStore, Mutation
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
@@ -71,6 +72,8 @@ def _view(memory: memory_pb2.Memory, view: int, default_full: bool) -> memory_pb
 class MemoryService:
     def __init__(self, stores: MemoryStoreStore) -> None:
         self.stores = stores
+        # Webhook events (core/services/emit.py); wired by the core server.
+        self.emit: EmitFn = no_emit
 
     # ---------------------------------------------------------------- stores
 
@@ -89,6 +92,7 @@ class MemoryService:
         s.created_at.CopyFrom(now)
         s.updated_at.CopyFrom(now)
         await self.stores.insert_store(s, ws)
+        await self.emit(ws, "memory_store.created", {"id": s.id})
         return s
 
     async def get_store(self, store_id: str, ws: Scope) -> memory_pb2.MemoryStore:
@@ -117,10 +121,12 @@ class MemoryService:
             s.archived_at.CopyFrom(now)
             s.updated_at.CopyFrom(now)
             await self.stores.put_store(s)
+            await self.emit(ws, "memory_store.archived", {"id": s.id})
         return s
 
     async def delete_store(self, store_id: str, ws: Scope) -> None:
         await self.stores.delete_store(require(store_id, "memory_store_id"), ws)
+        await self.emit(ws, "memory_store.deleted", {"id": store_id})
 
     async def list_stores(
         self, req: memory_pb2.ListMemoryStoresRequest, ws: Scope

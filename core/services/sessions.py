@@ -19,6 +19,7 @@ from sessiond.core.services.common import (
     require,
     ts_or_none,
 )
+from sessiond.core.services.emit import EmitFn, no_emit
 from sessiond.core.sessionstate import (
     STATUS_OF_PROTO,
     RemoteCalls,
@@ -88,6 +89,8 @@ class SessionService:
         self._runtime = runtime
         self._running_limit = running_limit
         self._workers = workers
+        # Webhook events (core/services/emit.py); wired by the core server.
+        self.emit: EmitFn = no_emit
 
     async def create(
         self, req: session_pb2.CreateSessionRequest, *, ws: str, deployment_id: str = ""
@@ -145,6 +148,7 @@ class SessionService:
         if self._workers is not None and is_self_hosted(env):
             # Self-hosted: the environment's worker picks the session up from its queue.
             await self._workers.need_worker(created)
+        await self.emit(ws, "session.created", {"id": created.id})
         if stored:
             self._runtime.notify(s.id, stored)
         return created
@@ -208,6 +212,7 @@ class SessionService:
                     )
                 ],
             )
+            await self.emit(ws, "session.updated", {"id": s.id})
         return await self._store.get_session(s.id, ws=ws)
 
     async def list_sessions(
@@ -263,9 +268,11 @@ class SessionService:
         await self._store.delete_session(session_id, ws=ws)
         self._log.broker.close_session(session_id)
         self._log.forget(session_id)
+        await self.emit(ws, "session.deleted", {"id": session_id})
 
     async def archive(self, session_id: str, *, ws: str) -> session_pb2.Session:
         await self._store.archive_session(session_id, now_us(), ws=ws)
+        await self.emit(ws, "session.archived", {"id": session_id})
         return await self._store.get_session(session_id, ws=ws)
 
     async def send(

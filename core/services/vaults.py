@@ -25,6 +25,7 @@ from sessiond.core.services.common import (
     patch_metadata,
     require,
 )
+from sessiond.core.services.emit import EmitFn, no_emit
 from sessiond.core.store.base import INTERNAL, Scope
 from sessiond.core.store.store import Store
 from sessiond.core.store.vaults import SealedCredential, VaultStore
@@ -97,6 +98,8 @@ class VaultService:
         self._vaults: VaultStore = store
         self._keys = keyring
         self._refreshing: dict[str, asyncio.Lock] = {}
+        # Webhook events (core/services/emit.py); wired by the core server.
+        self.emit: EmitFn = no_emit
 
     # ----------------------------------------------------------------- vaults
 
@@ -113,6 +116,7 @@ class VaultService:
         )
         check_metadata(vault.metadata)
         await self._vaults.put_vault(vault, new=True, ws=ws)
+        await self.emit(ws, "vault.created", {"id": vault.id})
         return vault
 
     async def get_vault(self, vault_id: str, *, ws: Scope) -> vault_pb2.Vault:
@@ -145,6 +149,7 @@ class VaultService:
 
     async def delete_vault(self, vault_id: str, *, ws: Scope) -> None:
         await self._vaults.delete_vault(require(vault_id, "vault_id"), ws=ws)
+        await self.emit(ws, "vault.deleted", {"id": vault_id})
 
     async def archive_vault(self, vault_id: str, *, ws: Scope) -> vault_pb2.Vault:
         vault = await self.get_vault(vault_id, ws=ws)
@@ -153,6 +158,7 @@ class VaultService:
             vault.archived_at.CopyFrom(now)
             vault.updated_at.CopyFrom(now)
             await self._vaults.put_vault(vault, new=False, ws=ws)
+            await self.emit(ws, "vault.archived", {"id": vault.id})
         return vault
 
     # ------------------------------------------------------------ credentials
@@ -189,6 +195,7 @@ class VaultService:
         secrets = _secrets_of(cred.auth)
         # A credential belongs to its vault's workspace.
         await self._vaults.put_credential(self._seal(cred, secrets), new=True, ws=ws)
+        await self.emit(ws, "vault_credential.created", {"id": cred.id, "vault_id": vault.id})
         return cred
 
     async def get_credential(
@@ -247,6 +254,7 @@ class VaultService:
 
     async def delete_credential(self, vault_id: str, credential_id: str, *, ws: Scope) -> None:
         await self._vaults.delete_credential(vault_id, credential_id, ws=ws)
+        await self.emit(ws, "vault_credential.deleted", {"id": credential_id, "vault_id": vault_id})
 
     async def archive_credential(
         self, vault_id: str, credential_id: str, *, ws: Scope
@@ -260,6 +268,8 @@ class VaultService:
             await self._vaults.put_credential(
                 SealedCredential(cred, sealed.key_id, sealed.secret), new=False, ws=ws
             )
+            data = {"id": cred.id, "vault_id": cred.vault_id}
+            await self.emit(ws, "vault_credential.archived", data)
         return cred
 
     # ------------------------------------------------------ use by MCP calls

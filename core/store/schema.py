@@ -239,3 +239,4 @@ deployment_runs = Table(
     UniqueConstraint("deployment_id", "scheduled_at", name="deployment_runs_one_per_tick"),
     Index("deployment_runs_by_workspace", "workspace", "created_at", "id"),
 )
+from sessiond.core.store import webhooks_schema as _webhooks_schema  # noqa: E402,F401

@@ -140,8 +140,13 @@ async def test_openapi_document_is_valid_31_and_covers_every_route(op_server: Se
         ("/v1/sessions/{session_id}/archive", "post"),
         ("/v1/sessions/{session_id}/events", "post"),
         ("/v1/sessions/{session_id}/events/stream", "get"),
+        ("/v1/webhooks", "post"),
+        ("/v1/webhooks/{webhook_id}/deliveries", "get"),
     ]:
         assert method in paths[path], (path, method)
+    # Webhooks are sessiond's own extension, and say so.
+    assert paths["/v1/webhooks"]["post"]["x-sessiond-extension"] is True
+    assert "x-sessiond-extension" not in paths["/v1/agents"]["post"]
     # Bodies and query parameters come from the proto request messages.
     create = paths["/v1/sessions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {"agent", "environment_id", "metadata"} <= set(create["properties"])
