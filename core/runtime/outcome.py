@@ -12,6 +12,14 @@ interrupt ends the outcome as `interrupted`. The session stays running from
 the definition until the outcome ends; its `outcome_evaluations` follow each
 step.
 
+A turn of an iteration that waits for the client (a tool confirmation under
+`always_ask`, a custom tool's result, a self-hosted worker's result) pauses the
+outcome with the session: the session goes idle with `requires_action` and the
+outcome's entry stays `running`. The runner finds the paused outcome again
+from what is stored (:func:`paused_outcome`), so it goes on after the answer
+(or a new `user.message`) with the same iteration, also after a restart; an
+interrupt sent while it waits ends it as `interrupted` (:func:`interrupted_pause`).
+
 The grader is seen only through :class:`Grader`; the offline grader and the
 model grader both implement it.
 """
@@ -67,8 +75,30 @@ class Grader(Protocol):
     async def grade(self, grading: Grading) -> Evaluation: ...
 
 
+@dataclass(frozen=True)
+class Resumption:
+    """Where a paused outcome goes on: its iteration, the event after which the
+    agent's work of that iteration counts, and the turn that continues it
+    (answers to the tool uses it waited for, or a new message)."""
+
+    iteration: int
+    since: str
+    trigger_ids: tuple[str, ...] = ()
+    resume: bool = True
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The turn an iteration starts with."""
+
+    trigger_ids: list[str]
+    continuing: bool
+    resume: bool
+
+
 class OutcomeRun:
-    """One `user.define_outcome`, run to its end by the session's runner."""
+    """One `user.define_outcome`, run to its end by the session's runner
+    (from its start, or from a pause with ``resumption``)."""
 
     def __init__(
         self,
@@ -79,6 +109,7 @@ class OutcomeRun:
         event: event_pb2.SessionEvent,
         *,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        resumption: Resumption | None = None,
     ) -> None:
         self._ctx = ctx
         self._log: EventSink = ctx.log
@@ -92,6 +123,7 @@ class OutcomeRun:
         self._heartbeat = heartbeat_seconds
         self._turn: Turn | None = None
         self._stopping = False
+        self._resumption = resumption
 
     @property
     def stopping(self) -> bool:
@@ -105,11 +137,16 @@ class OutcomeRun:
             self._turn.stopping = value
 
     async def run(self) -> None:
-        iteration = 0
-        since = self._event.id
-        await self._record("running", 0)
+        r = self._resumption
+        if r is None:
+            iteration, since = 0, self._event.id
+            step = _Step([self._event.id], continuing=False, resume=False)
+            await self._record("running", 0)
+        else:
+            iteration, since = r.iteration, r.since
+            step = _Step(list(r.trigger_ids), continuing=False, resume=r.resume)
         while True:
-            if not await self._work([self._event.id] if iteration == 0 else [], iteration > 0):
+            if not await self._work(step):
                 return
             evaluation = await self._evaluate(iteration, since)
             if evaluation is None:
@@ -119,18 +156,27 @@ class OutcomeRun:
                 iteration += 1
                 since = end_id
                 await self._record("running", iteration)
+                step = _Step([], continuing=True, resume=False)
                 continue
             if result == "max_iterations_reached":
                 # One last turn acknowledges the feedback; no evaluation follows.
-                await self._work([], True, hold=False)
+                await self._work(_Step([], continuing=True, resume=False), hold=False)
                 return
             await self._append([idle()], status=Status.IDLE, turn="end")
             return
 
-    async def _work(self, trigger: list[str], continuing: bool, *, hold: bool = True) -> bool:
+    async def _work(self, step: _Step, *, hold: bool = True) -> bool:
         """One turn of the agent; False when it did not end normally (the turn
-        then ended the session's activity itself)."""
-        turn = Turn(self._ctx, self._session, trigger, hold_idle=hold, continuing=continuing)
+        then ended the session's activity itself). A turn that waits for the
+        client leaves the outcome `running`: it goes on after the answer."""
+        turn = Turn(
+            self._ctx,
+            self._session,
+            step.trigger_ids,
+            hold_idle=hold,
+            continuing=step.continuing,
+            resume=step.resume,
+        )
         turn.stopping = self._stopping
         self._turn = turn
         try:
@@ -143,6 +189,8 @@ class OutcomeRun:
             raise
         finally:
             self._turn = None
+        if turn.ended == "requires_action":
+            return False
         if turn.ended != "end_turn":
             if hold:
                 await self._record(
@@ -254,28 +302,40 @@ class OutcomeRun:
         *,
         done: bool = False,
     ) -> None:
-        """The session's `outcome_evaluations` entry of this outcome."""
-        outcome = self._outcome
-        terminal = done or result in ("failed", "interrupted")
-        at = now_us()
+        await record_outcome(
+            self._store, self._sid, self._outcome, result, iteration, explanation, done=done
+        )
 
-        def patch(s: session_pb2.Session) -> None:
-            entry = next(
-                (e for e in s.outcome_evaluations if e.outcome_id == outcome.outcome_id), None
+
+async def record_outcome(
+    store: TurnStore,
+    session_id: str,
+    outcome: event_pb2.UserDefineOutcomeEvent,
+    result: str,
+    iteration: int | None,
+    explanation: str | None = None,
+    *,
+    done: bool = False,
+) -> None:
+    """The session's `outcome_evaluations` entry of this outcome."""
+    terminal = done or result in ("failed", "interrupted")
+    at = now_us()
+
+    def patch(s: session_pb2.Session) -> None:
+        entry = next((e for e in s.outcome_evaluations if e.outcome_id == outcome.outcome_id), None)
+        if entry is None:
+            entry = s.outcome_evaluations.add(
+                outcome_id=outcome.outcome_id, description=outcome.description
             )
-            if entry is None:
-                entry = s.outcome_evaluations.add(
-                    outcome_id=outcome.outcome_id, description=outcome.description
-                )
-            entry.result = result
-            if iteration is not None:
-                entry.iteration = iteration
-            if explanation is not None:
-                entry.explanation = explanation
-            if terminal:
-                entry.completed_at.CopyFrom(to_timestamp(at))
+        entry.result = result
+        if iteration is not None:
+            entry.iteration = iteration
+        if explanation is not None:
+            entry.explanation = explanation
+        if terminal:
+            entry.completed_at.CopyFrom(to_timestamp(at))
 
-        await self._store.update_session(self._sid, patch, at, ws=None)
+    await store.update_session(session_id, patch, at, ws=None)
 
 
 async def uncancelled_quiet(work: Any) -> None:
@@ -343,3 +403,72 @@ async def end_open_outcomes(store: TurnStore, session_id: str) -> None:
                 entry.completed_at.CopyFrom(to_timestamp(at))
 
     await store.update_session(session_id, patch, at, ws=None)
+
+
+# ------------------------------------------------------------------ paused outcomes
+
+INTERRUPTED_WHILE_WAITING = (
+    "The user interrupted the session while the outcome waited for an answer; the outcome ended."
+)
+SUPERSEDED_WHILE_WAITING = (
+    "A new outcome was defined while this one waited for an answer; this one ended."
+)
+
+
+def has_open_outcome(session: session_pb2.Session) -> bool:
+    """Whether an outcome of the session was started and has not ended (cheap:
+    no history needed)."""
+    return any(
+        e.result == "running" and not e.HasField("completed_at")
+        for e in session.outcome_evaluations
+    )
+
+
+def paused_outcome(
+    session: session_pb2.Session, events: Sequence[event_pb2.SessionEvent]
+) -> tuple[event_pb2.SessionEvent, int, str] | None:
+    """The outcome a turn's wait for the client paused, if any: its
+    `user.define_outcome`, its iteration, and the event after which the
+    agent's work of that iteration counts. Only while nobody runs it: the
+    session is idle and its newest idle says `requires_action`."""
+    if session.status != session_pb2.SESSION_STATUS_IDLE or not has_open_outcome(session):
+        return None
+    last_idle = next((e for e in reversed(events) if e.HasField("session_status_idle")), None)
+    if last_idle is None:
+        return None
+    if last_idle.session_status_idle.stop_reason.WhichOneof("type") != "requires_action":
+        return None
+    running = {
+        e.outcome_id
+        for e in session.outcome_evaluations
+        if e.result == "running" and not e.HasField("completed_at")
+    }
+    define = next(
+        (
+            e
+            for e in reversed(events)
+            if e.HasField("user_define_outcome") and e.user_define_outcome.outcome_id in running
+        ),
+        None,
+    )
+    if define is None:
+        return None
+    oid = define.user_define_outcome.outcome_id
+    ends = [
+        e
+        for e in events
+        if e.HasField("span_outcome_evaluation_end")
+        and e.span_outcome_evaluation_end.outcome_id == oid
+    ]
+    return define, len(ends), (ends[-1].id if ends else define.id)
+
+
+def interrupted_pause(events: Sequence[event_pb2.SessionEvent]) -> bool:
+    """Whether a `user.interrupt` came after the session last went idle (the
+    wait of a paused outcome was interrupted)."""
+    for ev in reversed(events):
+        if ev.HasField("session_status_idle"):
+            return False
+        if ev.HasField("user_interrupt"):
+            return True
+    return False

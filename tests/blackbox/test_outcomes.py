@@ -3,6 +3,10 @@ lines, CONTRACT §3) evaluates, feedback drives the next iteration."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -14,13 +18,16 @@ from anthropic.types.beta.sessions import (
 )
 
 from .helpers import (
+    Server,
     all_pages,
     assert_error,
     collect,
     interrupt,
     raw_json,
+    start_server,
     text_of,
     type_of,
+    user_message,
 )
 
 SPANS = (
@@ -66,6 +73,65 @@ async def session_json(client: AsyncAnthropic, sid: str) -> dict[str, Any]:
 
 def of_type(events: list[dict[str, Any]], t: str) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == t]
+
+
+ASK_TOOLSET: dict[str, Any] = {
+    "type": "agent_toolset_20260401",
+    "default_config": {"permission_policy": {"type": "always_ask"}},
+}
+LOOKUP: dict[str, Any] = {
+    "type": "custom",
+    "name": "lookup",
+    "description": "Looks a query up in the caller's catalogue.",
+    "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}},
+}
+
+
+def tool_line(name: str, tool_input: dict[str, Any]) -> str:
+    return f"/tool {name} {json.dumps(tool_input)}"
+
+
+async def session_with(client: AsyncAnthropic, environment_id: str, tools: list[Any]) -> str:
+    agent = await client.beta.agents.create(
+        model="claude-sonnet-4-5",
+        name="outcome-tools",
+        tools=tools,  # type: ignore[arg-type]
+    )
+    return (await client.beta.sessions.create(agent=agent.id, environment_id=environment_id)).id
+
+
+async def wait_session(
+    client: AsyncAnthropic,
+    sid: str,
+    pred: Callable[[dict[str, Any]], bool],
+    what: str,
+    within: float = 20,
+) -> dict[str, Any]:
+    """The session's JSON once ``pred`` holds (polled, with a deadline)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        session = await session_json(client, sid)
+        if pred(session):
+            return session
+        assert loop.time() < deadline, f"no {what} within {within}s: {session}"
+        await asyncio.sleep(0.05)
+
+
+async def paused_on(client: AsyncAnthropic, sid: str, col: Any, tool_type: str) -> dict[str, Any]:
+    """Waits until the outcome's turn stopped for the client; returns the tool use."""
+    await col.wait_count("session.status_idle", 1, within=20)
+    use = next(e for e in col.events if type_of(e) == tool_type)
+    idle = [e for e in col.events if type_of(e) == "session.status_idle"][-1]
+    assert idle.stop_reason.type == "requires_action", col.summary()
+    assert idle.stop_reason.event_ids == [use.id], col.summary()
+    assert not any(t in SPANS for t in col.types()), col.summary()
+    session = await session_json(client, sid)
+    assert session["status"] == "idle"
+    (state,) = session["outcome_evaluations"]
+    # Paused, not ended: the outcome goes on once the client answers.
+    assert (state["result"], state["completed_at"]) == ("running", None), state
+    return {"id": use.id}
 
 
 async def test_feedback_drives_a_second_iteration_that_satisfies_the_rubric(
@@ -222,3 +288,171 @@ async def test_bad_outcomes_are_refused(http: httpx2.AsyncClient, session_id: st
         assert "max_iterations" in body["error"]["message"]
     resp = await http.post(url, json={"events": [outcome("d", "")]})
     assert_error(resp, 400, "invalid_request_error")
+
+
+# ------------------------------------------------------- iterations that wait for the client
+
+
+async def test_an_outcome_waits_for_a_tool_confirmation_then_is_graded(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid = await session_with(client, environment_id, [ASK_TOOLSET])
+    async with collect(client, sid) as col:
+        await send(
+            client,
+            sid,
+            outcome(tool_line("bash", {"command": "echo CONFIRMED-7"}), "must: CONFIRMED-7"),
+        )
+        use = await paused_on(client, sid, col, "agent.tool_use")
+        await send(
+            client,
+            sid,
+            {"type": "user.tool_confirmation", "tool_use_id": use["id"], "result": "allow"},
+        )
+        await col.wait_count("session.status_idle", 2, within=20)
+    events = await events_of(client, sid)
+    (result,) = of_type(events, "agent.tool_result")
+    assert result["tool_use_id"] == use["id"] and "CONFIRMED-7" in text_of(result)
+    ends = of_type(events, "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "satisfied")]
+    # Evaluated after the answer; the session went idle once, at the end, with end_turn.
+    order = [e["id"] for e in events]
+    assert order.index(result["id"]) < order.index(ends[0]["id"])
+    assert events[-1]["type"] == "session.status_idle"
+    assert events[-1]["stop_reason"]["type"] == "end_turn"
+    assert [e["type"] for e in events].count("session.status_running") == 2
+    (state,) = (await session_json(client, sid))["outcome_evaluations"]
+    assert (state["result"], state["iteration"]) == ("satisfied", 0)
+    assert state["completed_at"] is not None
+
+
+async def test_an_outcome_waits_for_a_custom_tool_result_then_is_graded(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid = await session_with(client, environment_id, [LOOKUP])
+    async with collect(client, sid) as col:
+        await send(client, sid, outcome(tool_line("lookup", {"q": "price"}), "must: CUSTOM-OUT-9"))
+        use = await paused_on(client, sid, col, "agent.custom_tool_use")
+        await send(
+            client,
+            sid,
+            {
+                "type": "user.custom_tool_result",
+                "custom_tool_use_id": use["id"],
+                "content": [{"type": "text", "text": "CUSTOM-OUT-9"}],
+            },
+        )
+        await col.wait_count("span.outcome_evaluation_end", 1, within=20)
+        await col.wait_count("session.status_idle", 2, within=20)
+    ends = of_type(await events_of(client, sid), "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "satisfied")]
+    (state,) = (await session_json(client, sid))["outcome_evaluations"]
+    assert state["result"] == "satisfied" and state["completed_at"] is not None
+
+
+async def test_a_second_iteration_that_waits_goes_on_with_its_feedback(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    # Iteration 0 waits for a custom tool whose answer lacks the must: text;
+    # after the answer it is graded needs_revision, and iteration 1 works on
+    # the feedback (which quotes the missing text) as usual.
+    sid = await session_with(client, environment_id, [LOOKUP])
+    async with collect(client, sid) as col:
+        await send(client, sid, outcome(tool_line("lookup", {"q": "a"}), "must: NEEDED-3"))
+        use = await paused_on(client, sid, col, "agent.custom_tool_use")
+        await send(
+            client,
+            sid,
+            {
+                "type": "user.custom_tool_result",
+                "custom_tool_use_id": use["id"],
+                "content": [{"type": "text", "text": "not it"}],
+            },
+        )
+        await col.wait_count("session.status_idle", 2, within=20)
+    ends = of_type(await events_of(client, sid), "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [
+        (0, "needs_revision"),
+        (1, "satisfied"),
+    ]
+
+
+async def test_an_interrupt_while_the_outcome_waits_ends_it_interrupted(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid = await session_with(client, environment_id, [ASK_TOOLSET])
+    async with collect(client, sid) as col:
+        await send(
+            client, sid, outcome(tool_line("bash", {"command": "echo LATE-1"}), "must: LATE-1")
+        )
+        use = await paused_on(client, sid, col, "agent.tool_use")
+        await send(client, sid, interrupt())
+        session = await wait_session(
+            client,
+            sid,
+            lambda s: s["outcome_evaluations"][0]["completed_at"] is not None,
+            "ended outcome",
+        )
+        (state,) = session["outcome_evaluations"]
+        assert state["result"] == "interrupted" and "interrupt" in state["explanation"]
+        # The tool use still waits; answering it runs an ordinary turn, graded by nobody.
+        await send(
+            client,
+            sid,
+            {"type": "user.tool_confirmation", "tool_use_id": use["id"], "result": "allow"},
+        )
+        await col.wait_count("session.status_idle", 2, within=20)
+    assert not any(t in SPANS for t in col.types()), col.summary()
+    (state,) = (await session_json(client, sid))["outcome_evaluations"]
+    assert state["result"] == "interrupted"
+
+
+async def test_a_message_while_the_outcome_waits_goes_on_with_the_outcome(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid = await session_with(client, environment_id, [LOOKUP])
+    async with collect(client, sid) as col:
+        await send(client, sid, outcome(tool_line("lookup", {"q": "a"}), "must: FROM-USER-5"))
+        await paused_on(client, sid, col, "agent.custom_tool_use")
+        await send(client, sid, user_message("Here it is: FROM-USER-5"))
+        await col.wait_count("span.outcome_evaluation_end", 1, within=20)
+        await col.wait_count("session.status_idle", 2, within=20)
+    ends = of_type(await events_of(client, sid), "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "satisfied")]
+
+
+async def test_a_restart_while_the_outcome_waits_then_the_answer_resumes_it(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    srv: Server = await start_server(data, api_key="k-outcome", log_dir=tmp_path / "logs")
+    try:
+        async with srv.client() as c:
+            env = await c.beta.environments.create(name="outcome-restart")
+            sid = await session_with(c, env.id, [ASK_TOOLSET])
+            async with collect(c, sid) as col:
+                await send(
+                    c, sid, outcome(tool_line("bash", {"command": "echo AFTER-9"}), "must: AFTER-9")
+                )
+                use = await paused_on(c, sid, col, "agent.tool_use")
+    finally:
+        assert await srv.stop() == 0, srv.describe()
+    again = await start_server(data, api_key="k-outcome", log_dir=tmp_path / "logs2")
+    try:
+        async with again.client() as c:
+            (state,) = (await session_json(c, sid))["outcome_evaluations"]
+            assert (state["result"], state["completed_at"]) == ("running", None)
+            async with collect(c, sid) as col:
+                await send(
+                    c,
+                    sid,
+                    {"type": "user.tool_confirmation", "tool_use_id": use["id"], "result": "allow"},
+                )
+                await col.wait_count("span.outcome_evaluation_end", 1, within=20)
+                await col.wait_count("session.status_idle", 1, within=20)
+            ends = of_type(await events_of(c, sid), "span.outcome_evaluation_end")
+            assert [(e["iteration"], e["result"]) for e in ends] == [(0, "satisfied")]
+            (state,) = (await session_json(c, sid))["outcome_evaluations"]
+            assert state["result"] == "satisfied" and state["completed_at"] is not None
+    finally:
+        assert await again.stop() == 0, again.describe()
