@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sessiond.core import errors
 from sessiond.core.runtime.anthropic_model import AnthropicModel
 from sessiond.core.runtime.grader import GRADER_SYSTEM, ModelGrader, parse_verdict
 from sessiond.core.runtime.offline_grader import OfflineGrader, required_texts
 from sessiond.core.runtime.outcome import Evaluation, Grading
 from sessiond.core.server import CoreServer
+from sessiond.core.services.files import rubric_text
 from sessiond.v1 import event_pb2, session_pb2
 
 from tests.fixtures.messages_server import MessagesServer, Reply, text
@@ -150,6 +152,14 @@ async def test_offline_grader_quotes_each_missing_text() -> None:
     assert ev.usage.input_tokens == len(rubric.split()) + 2
     ok = await OfflineGrader().grade(grading("alpha and beta gamma", rubric))
     assert ok.result == "satisfied"
+
+
+def test_a_rubric_file_is_read_as_utf8_text_only() -> None:
+    assert rubric_text("# R\nmust: é\n".encode(), "file_1") == "# R\nmust: é\n"
+    for data, why in ((b"\xff\xfe\x00x", "UTF-8"), (b"a\x00b", "NUL"), (b" \n", "empty")):
+        with pytest.raises(errors.InvalidArgument) as e:
+            rubric_text(data, "file_1", "events[0].rubric")
+        assert why in e.value.message and "events[0].rubric.file_id" in e.value.message
 
 
 @pytest.mark.parametrize(

@@ -21,17 +21,20 @@ from what is stored (:func:`paused_outcome`), so it goes on after the answer
 interrupt sent while it waits ends it as `interrupted` (:func:`interrupted_pause`).
 
 The grader is seen only through :class:`Grader`; the offline grader and the
-model grader both implement it.
+model grader both implement it. A rubric given as a file is read through
+:data:`RubricReader` at the run's first evaluation and kept for the run; a file
+that can no longer be read then ends the outcome as `failed`, saying why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from sessiond.core import errors
 from sessiond.core.runtime.conversation import block_text
 from sessiond.core.runtime.model import Usage
 from sessiond.core.runtime.ports import EventSink, TurnStore
@@ -75,6 +78,15 @@ class Grader(Protocol):
     async def grade(self, grading: Grading) -> Evaluation: ...
 
 
+# (session id, file id) -> the rubric file's text, read in the session's
+# workspace; raises a domain error when it cannot.
+RubricReader = Callable[[str, str], Awaitable[str]]
+
+
+class RubricUnavailable(Exception):
+    """The outcome's rubric file could not be read when it was to be graded."""
+
+
 @dataclass(frozen=True)
 class Resumption:
     """Where a paused outcome goes on: its iteration, the event after which the
@@ -110,6 +122,7 @@ class OutcomeRun:
         *,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
         resumption: Resumption | None = None,
+        rubrics: RubricReader | None = None,
     ) -> None:
         self._ctx = ctx
         self._log: EventSink = ctx.log
@@ -124,6 +137,8 @@ class OutcomeRun:
         self._turn: Turn | None = None
         self._stopping = False
         self._resumption = resumption
+        self._rubrics = rubrics
+        self._rubric: str | None = None
 
     @property
     def stopping(self) -> bool:
@@ -211,15 +226,16 @@ class OutcomeRun:
         )
         await self._append([start, self._ongoing(iteration)])
         await self._record("evaluating", iteration)
-        grading = Grading(
-            description=self._outcome.description,
-            rubric=self._outcome.rubric.text.content,
-            work=agent_work(await self._log.history(self._sid), since),
-            model=self._session.agent.model.id,
-            iteration=iteration,
-        )
+        work = agent_work(await self._log.history(self._sid), since)
         beat = asyncio.create_task(self._beat(iteration), name=f"outcome heartbeat {self._sid}")
         try:
+            grading = Grading(
+                description=self._outcome.description,
+                rubric=await self._rubric_text(),
+                work=work,
+                model=self._session.agent.model.id,
+                iteration=iteration,
+            )
             verdict = await self._grader.grade(grading)
         except asyncio.CancelledError:
             if self._stopping:
@@ -231,6 +247,8 @@ class OutcomeRun:
             else:
                 await uncancelled_quiet(self._interrupted((start.id, iteration)))
             raise
+        except RubricUnavailable as e:
+            verdict = Evaluation("failed", str(e))
         except Exception as e:  # a grader that cannot answer ends the outcome
             verdict = Evaluation("failed", f"The grader could not evaluate the work: {e}")
         finally:
@@ -248,6 +266,23 @@ class OutcomeRun:
             await self._append([idle()], status=Status.IDLE, turn="end")
             return None
         return result, end.id
+
+    async def _rubric_text(self) -> str:
+        """The rubric: inline text, or the file's text (read once per run)."""
+        rubric = self._outcome.rubric
+        if rubric.WhichOneof("type") != "file":
+            return rubric.text.content
+        if self._rubric is None:
+            file_id = rubric.file.file_id
+            if self._rubrics is None:
+                raise RubricUnavailable(f"The rubric file {file_id!r} cannot be read here.")
+            try:
+                self._rubric = await self._rubrics(self._sid, file_id)
+            except errors.SessiondError as e:
+                raise RubricUnavailable(
+                    f"The rubric file {file_id!r} could not be read: {e.message}"
+                ) from None
+        return self._rubric
 
     async def _beat(self, iteration: int) -> None:
         while True:

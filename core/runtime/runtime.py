@@ -28,6 +28,7 @@ from sessiond.core.runtime.outcome import (
     Grader,
     OutcomeRun,
     Resumption,
+    RubricReader,
     end_open_outcomes,
     has_open_outcome,
     interrupted_pause,
@@ -194,11 +195,13 @@ class _Runner:
                 await record_outcome(
                     rt.store, self.session_id, old, "interrupted", None, SUPERSEDED_WHILE_WAITING
                 )
-            return OutcomeRun(rt.ctx, rt.store, rt.grader, session, ev)
+            return OutcomeRun(rt.ctx, rt.store, rt.grader, session, ev, rubrics=rt.rubrics)
         if paused is not None:
             define, iteration, since = paused
             step = Resumption(iteration, since, () if resume else (ev.id,), resume=resume)
-            return OutcomeRun(rt.ctx, rt.store, rt.grader, session, define, resumption=step)
+            return OutcomeRun(
+                rt.ctx, rt.store, rt.grader, session, define, resumption=step, rubrics=rt.rubrics
+            )
         if resume:
             return Turn(rt.ctx, session, [], resume=True)
         return Turn(rt.ctx, session, [ev.id])
@@ -278,9 +281,12 @@ class Runtime:
         owner: str,
         lease: LeasePolicy | None = None,
         grader: Grader | None = None,
+        rubrics: RubricReader | None = None,
     ) -> None:
         self.ctx = ctx
         self.grader: Grader = grader or OfflineGrader()
+        # Reads rubric files of outcomes (None: such an outcome fails at grading).
+        self.rubrics = rubrics
         self.log = ctx.log
         self.store = store
         self.owner = owner

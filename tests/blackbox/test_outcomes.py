@@ -273,21 +273,120 @@ async def test_an_outcome_in_initial_events_runs_at_create(
 
 async def test_bad_outcomes_are_refused(http: httpx2.AsyncClient, session_id: str) -> None:
     url = f"/v1/sessions/{session_id}/events"
-    file_rubric = {
-        "type": "user.define_outcome",
-        "description": "d",
-        "rubric": {"type": "file", "file_id": "file_1"},
-    }
-    body = assert_error(
-        await http.post(url, json={"events": [file_rubric]}), 400, "invalid_request_error"
-    )
-    assert "file" in body["error"]["message"]
     for bad in (0, 21):
         resp = await http.post(url, json={"events": [outcome("d", "must: x", max_iterations=bad)]})
         body = assert_error(resp, 400, "invalid_request_error")
         assert "max_iterations" in body["error"]["message"]
     resp = await http.post(url, json={"events": [outcome("d", "")]})
     assert_error(resp, 400, "invalid_request_error")
+    resp = await http.post(url, json={"events": [file_outcome("d", "")]})
+    body = assert_error(resp, 400, "invalid_request_error")
+    assert "file_id" in body["error"]["message"]
+
+
+# ------------------------------------------------------------------------ file rubrics
+
+
+def file_outcome(description: str, file_id: str) -> dict[str, Any]:
+    return {
+        "type": "user.define_outcome",
+        "description": description,
+        "rubric": {"type": "file", "file_id": file_id},
+    }
+
+
+async def upload(client: AsyncAnthropic, name: str, content: bytes, mime: str) -> str:
+    return (await client.beta.files.upload(file=(name, content, mime))).id
+
+
+async def test_a_file_rubric_is_graded_by_its_must_lines(
+    client: AsyncAnthropic, session_id: str
+) -> None:
+    # The first iteration echoes the description, which lacks FILE-OK-4: the
+    # grader quotes it from the file's text, the second iteration satisfies it.
+    file_id = await upload(
+        client, "rubric.md", "# Rubric — é\nmust: FILE-OK-4\n".encode(), "text/markdown"
+    )
+    async with collect(client, session_id) as col:
+        sent = await send(client, session_id, file_outcome("Write the report.", file_id))
+        await col.wait_count("session.status_idle", 1, within=20)
+    (echo,) = sent["data"]
+    assert echo["rubric"] == {"type": "file", "file_id": file_id}
+    events = await events_of(client, session_id)
+    (defined,) = of_type(events, "user.define_outcome")
+    assert defined["rubric"] == {"type": "file", "file_id": file_id}
+    ends = of_type(events, "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [
+        (0, "needs_revision"),
+        (1, "satisfied"),
+    ]
+    assert '"FILE-OK-4"' in ends[0]["explanation"]
+    (state,) = (await session_json(client, session_id))["outcome_evaluations"]
+    assert (state["result"], state["iteration"]) == ("satisfied", 1)
+
+
+async def test_a_file_rubric_that_is_not_met_runs_out_of_iterations(
+    client: AsyncAnthropic, session_id: str
+) -> None:
+    file_id = await upload(client, "rubric.txt", b"must: NEVER-IN-FILE\n", "text/plain")
+    async with collect(client, session_id) as col:
+        await send(client, session_id, {**file_outcome("Say hi.", file_id), "max_iterations": 1})
+        await col.wait_count("session.status_idle", 1, within=20)
+    ends = of_type(await events_of(client, session_id), "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "max_iterations_reached")]
+    assert '"NEVER-IN-FILE"' in ends[0]["explanation"]
+
+
+async def test_a_file_rubric_in_initial_events_is_read(
+    client: AsyncAnthropic, agent_id: str, environment_id: str
+) -> None:
+    file_id = await upload(client, "r.md", b"must: Report INIT-2\n", "text/markdown")
+    raw = await raw_json(
+        client.beta.sessions.with_raw_response.create(
+            agent=agent_id,
+            environment_id=environment_id,
+            initial_events=[file_outcome("Report INIT-2", file_id)],  # type: ignore[list-item]
+        ),
+        BetaManagedAgentsSession,
+    )
+    async with collect(client, raw["id"]) as col:
+        await col.wait_count("session.status_idle", 1, within=20)
+    ends = of_type(await events_of(client, raw["id"]), "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "satisfied")]
+
+
+async def test_bad_rubric_files_are_refused_when_the_outcome_is_defined(
+    client: AsyncAnthropic, http: httpx2.AsyncClient, agent_id: str, environment_id: str
+) -> None:
+    sid = (await client.beta.sessions.create(agent=agent_id, environment_id=environment_id)).id
+    url = f"/v1/sessions/{sid}/events"
+    missing = "file_011CZZZZZZZZZZZZZZZZZZZZ"
+    resp = await http.post(url, json={"events": [file_outcome("d", missing)]})
+    body = assert_error(resp, 404, "not_found_error")
+    assert missing in body["error"]["message"]
+    binary = await upload(client, "r.bin", b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "image/png")
+    resp = await http.post(url, json={"events": [file_outcome("d", binary)]})
+    body = assert_error(resp, 400, "invalid_request_error")
+    assert "UTF-8" in body["error"]["message"] and binary in body["error"]["message"]
+    big = await upload(client, "big.md", b"must: x\n" + b"a" * (256 * 1024), "text/markdown")
+    resp = await http.post(url, json={"events": [file_outcome("d", big)]})
+    body = assert_error(resp, 400, "invalid_request_error")
+    assert "at most 262144 bytes" in body["error"]["message"]
+    # At create too, and nothing was made.
+    before = [s.id async for s in client.beta.sessions.list(limit=100)]
+    resp = await http.post(
+        "/v1/sessions",
+        json={
+            "agent": agent_id,
+            "environment_id": environment_id,
+            "initial_events": [file_outcome("d", missing)],
+        },
+    )
+    assert_error(resp, 404, "not_found_error")
+    assert [s.id async for s in client.beta.sessions.list(limit=100)] == before
+    # Refused events were not stored: the session has none.
+    assert await events_of(client, sid) == []
+    assert (await session_json(client, sid))["outcome_evaluations"] == []
 
 
 # ------------------------------------------------------- iterations that wait for the client
@@ -456,3 +555,60 @@ async def test_a_restart_while_the_outcome_waits_then_the_answer_resumes_it(
             assert state["result"] == "satisfied" and state["completed_at"] is not None
     finally:
         assert await again.stop() == 0, again.describe()
+
+
+async def test_a_rubric_file_deleted_before_grading_fails_the_outcome(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    # The rubric is read when the first evaluation starts: here after the
+    # iteration's wait for a custom tool, by which time the file is gone.
+    file_id = await upload(client, "r.md", b"must: GONE-1\n", "text/markdown")
+    sid = await session_with(client, environment_id, [LOOKUP])
+    async with collect(client, sid) as col:
+        await send(client, sid, file_outcome(tool_line("lookup", {"q": "a"}), file_id))
+        use = await paused_on(client, sid, col, "agent.custom_tool_use")
+        await client.beta.files.delete(file_id)
+        await send(
+            client,
+            sid,
+            {
+                "type": "user.custom_tool_result",
+                "custom_tool_use_id": use["id"],
+                "content": [{"type": "text", "text": "GONE-1"}],
+            },
+        )
+        await col.wait_count("session.status_idle", 2, within=20)
+    ends = of_type(await events_of(client, sid), "span.outcome_evaluation_end")
+    assert [(e["iteration"], e["result"]) for e in ends] == [(0, "failed")]
+    assert file_id in ends[0]["explanation"]
+    (state,) = (await session_json(client, sid))["outcome_evaluations"]
+    assert state["result"] == "failed" and state["completed_at"] is not None
+
+
+async def test_a_rubric_file_of_another_workspace_is_not_found(tmp_path: Path) -> None:
+    srv = await start_server(
+        tmp_path / "data",
+        api_key=None,
+        log_dir=tmp_path / "logs",
+        args=["--api-key", "a=k-outcome-a", "--api-key", "b=k-outcome-b"],
+    )
+    try:
+        async with srv.client(api_key="k-outcome-a") as a:
+            theirs = await upload(a, "r.md", b"must: A-ONLY\n", "text/markdown")
+        async with srv.client(api_key="k-outcome-b") as b, srv.http(api_key="k-outcome-b") as h:
+            agent = await b.beta.agents.create(model="claude-sonnet-4-5", name="b")
+            env = await b.beta.environments.create(name="b")
+            sid = (await b.beta.sessions.create(agent=agent.id, environment_id=env.id)).id
+            resp = await h.post(
+                f"/v1/sessions/{sid}/events", json={"events": [file_outcome("d", theirs)]}
+            )
+            body = assert_error(resp, 404, "not_found_error")
+            assert theirs in body["error"]["message"]
+            mine = await upload(b, "r.md", b"must: B-OWN\n", "text/markdown")
+            async with collect(b, sid) as col:
+                await send(b, sid, file_outcome("Say B-OWN", mine))
+                await col.wait_count("session.status_idle", 1, within=20)
+            ends = of_type(await events_of(b, sid), "span.outcome_evaluation_end")
+            assert [e["result"] for e in ends] == ["satisfied"]
+    finally:
+        assert await srv.stop() == 0, srv.describe()
