@@ -29,6 +29,7 @@ from .helpers import (
     type_of,
     user_message,
 )
+from .test_sse import check_frame, raw_stream
 
 SPANS = (
     "span.outcome_evaluation_start",
@@ -612,3 +613,46 @@ async def test_a_rubric_file_of_another_workspace_is_not_found(tmp_path: Path) -
             assert [e["result"] for e in ends] == ["satisfied"]
     finally:
         assert await srv.stop() == 0, srv.describe()
+
+
+async def test_the_outcome_surface_is_the_sdks_on_the_raw_stream_and_in_lists(
+    client: AsyncAnthropic, http: httpx2.AsyncClient, environment_id: str
+) -> None:
+    """Every raw SSE frame of an outcome with a file rubric that pauses for a
+    custom tool, then needs a revision, is a strict SDK stream event; the
+    session in lists carries its outcome_evaluations as the SDK has them."""
+    file_id = await upload(client, "r.md", b"must: STRICT-8\n", "text/markdown")
+    sid = await session_with(client, environment_id, [LOOKUP])
+    async with raw_stream(http, sid) as rs:
+        await send(client, sid, file_outcome(tool_line("lookup", {"q": "a"}), file_id))
+        await rs.wait_count("session.status_idle", 1, within=20)
+        use = next(check_frame(f) for f in rs.frames if f.event == "agent.custom_tool_use")
+        await send(
+            client,
+            sid,
+            {
+                "type": "user.custom_tool_result",
+                "custom_tool_use_id": use["id"],
+                "content": [{"type": "text", "text": "no"}],
+            },
+        )
+        await rs.wait_count("session.status_idle", 2, within=20)
+        frames = [check_frame(f) for f in rs.frames]
+    types = [f["type"] for f in frames]
+    assert types.count("span.outcome_evaluation_end") == 2, types
+    (defined,) = [f for f in frames if f["type"] == "user.define_outcome"]
+    assert defined["rubric"] == {"type": "file", "file_id": file_id}
+    ends = [f for f in frames if f["type"] == "span.outcome_evaluation_end"]
+    assert [e["result"] for e in ends] == ["needs_revision", "satisfied"]
+
+    def fetch(tok: str | None):  # type: ignore[no-untyped-def]
+        return client.beta.sessions.with_raw_response.list(limit=100, page=tok or omit)
+
+    sessions, _ = await all_pages(fetch, BetaManagedAgentsSession, bidirectional=True)
+    (listed,) = [x for x in sessions if x["id"] == sid]
+    (state,) = listed["outcome_evaluations"]
+    assert (state["type"], state["result"], state["iteration"]) == (
+        "outcome_evaluation",
+        "satisfied",
+        1,
+    )
