@@ -656,3 +656,21 @@ async def test_the_outcome_surface_is_the_sdks_on_the_raw_stream_and_in_lists(
         "satisfied",
         1,
     )
+
+
+async def test_a_new_outcome_while_one_waits_ends_the_waiting_one(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid = await session_with(client, environment_id, [LOOKUP])
+    async with collect(client, sid) as col:
+        await send(client, sid, outcome(tool_line("lookup", {"q": "a"}), "must: FIRST-1"))
+        await paused_on(client, sid, col, "agent.custom_tool_use")
+        await send(client, sid, outcome("Say SECOND-2", "must: SECOND-2"))
+        await col.wait_count("span.outcome_evaluation_end", 1, within=20)
+        await col.wait_count("session.status_idle", 2, within=20)
+    first, second = (await session_json(client, sid))["outcome_evaluations"]
+    assert first["result"] == "interrupted" and first["completed_at"] is not None
+    assert "new outcome" in first["explanation"]
+    assert second["result"] == "satisfied"
+    ends = of_type(await events_of(client, sid), "span.outcome_evaluation_end")
+    assert [e["outcome_id"] for e in ends] == [second["outcome_id"]]
