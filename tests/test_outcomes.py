@@ -14,12 +14,8 @@ from sessiond.core import errors
 from sessiond.core.runtime.anthropic_model import AnthropicModel
 from sessiond.core.runtime.grader import GRADER_SYSTEM, ModelGrader, parse_verdict
 from sessiond.core.runtime.offline_grader import OfflineGrader, required_texts
-from sessiond.core.runtime.outcome import (
-    Evaluation,
-    Grading,
-    interrupted_pause,
-    paused_outcome,
-)
+from sessiond.core.runtime.outcome import Evaluation, Grading
+from sessiond.core.runtime.outcome_pause import interrupted_pause, paused_outcome
 from sessiond.core.server import CoreServer
 from sessiond.core.services.files import rubric_text
 from sessiond.v1 import event_pb2, session_pb2

@@ -16,9 +16,9 @@ A turn of an iteration that waits for the client (a tool confirmation under
 `always_ask`, a custom tool's result, a self-hosted worker's result) pauses the
 outcome with the session: the session goes idle with `requires_action` and the
 outcome's entry stays `running`. The runner finds the paused outcome again
-from what is stored (:func:`paused_outcome`), so it goes on after the answer
-(or a new `user.message`) with the same iteration, also after a restart; an
-interrupt sent while it waits ends it as `interrupted` (:func:`interrupted_pause`).
+from what is stored (``outcome_pause.paused_outcome``), so it goes on after
+the answer (or a new `user.message`) with the same iteration, also after a
+restart; an interrupt sent while it waits ends it as `interrupted`.
 
 The grader is seen only through :class:`Grader`; the offline grader and the
 model grader both implement it. A rubric given as a file is read through
@@ -438,72 +438,3 @@ async def end_open_outcomes(store: TurnStore, session_id: str) -> None:
                 entry.completed_at.CopyFrom(to_timestamp(at))
 
     await store.update_session(session_id, patch, at, ws=None)
-
-
-# ------------------------------------------------------------------ paused outcomes
-
-INTERRUPTED_WHILE_WAITING = (
-    "The user interrupted the session while the outcome waited for an answer; the outcome ended."
-)
-SUPERSEDED_WHILE_WAITING = (
-    "A new outcome was defined while this one waited for an answer; this one ended."
-)
-
-
-def has_open_outcome(session: session_pb2.Session) -> bool:
-    """Whether an outcome of the session was started and has not ended (cheap:
-    no history needed)."""
-    return any(
-        e.result == "running" and not e.HasField("completed_at")
-        for e in session.outcome_evaluations
-    )
-
-
-def paused_outcome(
-    session: session_pb2.Session, events: Sequence[event_pb2.SessionEvent]
-) -> tuple[event_pb2.SessionEvent, int, str] | None:
-    """The outcome a turn's wait for the client paused, if any: its
-    `user.define_outcome`, its iteration, and the event after which the
-    agent's work of that iteration counts. Only while nobody runs it: the
-    session is idle and its newest idle says `requires_action`."""
-    if session.status != session_pb2.SESSION_STATUS_IDLE or not has_open_outcome(session):
-        return None
-    last_idle = next((e for e in reversed(events) if e.HasField("session_status_idle")), None)
-    if last_idle is None:
-        return None
-    if last_idle.session_status_idle.stop_reason.WhichOneof("type") != "requires_action":
-        return None
-    running = {
-        e.outcome_id
-        for e in session.outcome_evaluations
-        if e.result == "running" and not e.HasField("completed_at")
-    }
-    define = next(
-        (
-            e
-            for e in reversed(events)
-            if e.HasField("user_define_outcome") and e.user_define_outcome.outcome_id in running
-        ),
-        None,
-    )
-    if define is None:
-        return None
-    oid = define.user_define_outcome.outcome_id
-    ends = [
-        e
-        for e in events
-        if e.HasField("span_outcome_evaluation_end")
-        and e.span_outcome_evaluation_end.outcome_id == oid
-    ]
-    return define, len(ends), (ends[-1].id if ends else define.id)
-
-
-def interrupted_pause(events: Sequence[event_pb2.SessionEvent]) -> bool:
-    """Whether a `user.interrupt` came after the session last went idle (the
-    wait of a paused outcome was interrupted)."""
-    for ev in reversed(events):
-        if ev.HasField("session_status_idle"):
-            return False
-        if ev.HasField("user_interrupt"):
-            return True
-    return False

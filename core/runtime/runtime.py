@@ -23,18 +23,20 @@ from dataclasses import dataclass
 from sessiond.core import telemetry
 from sessiond.core.runtime.offline_grader import OfflineGrader
 from sessiond.core.runtime.outcome import (
-    INTERRUPTED_WHILE_WAITING,
-    SUPERSEDED_WHILE_WAITING,
     Grader,
     OutcomeRun,
     Resumption,
     RubricReader,
     end_open_outcomes,
+    orphan_outcome_events,
+    record_outcome,
+)
+from sessiond.core.runtime.outcome_pause import (
+    INTERRUPTED_WHILE_WAITING,
+    SUPERSEDED_WHILE_WAITING,
     has_open_outcome,
     interrupted_pause,
-    orphan_outcome_events,
     paused_outcome,
-    record_outcome,
 )
 from sessiond.core.runtime.ports import TurnStore
 from sessiond.core.runtime.turn import (
