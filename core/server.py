@@ -212,7 +212,13 @@ class CoreServer:
         # other model grades with a request of its own.
         grader = OfflineGrader() if isinstance(model, OfflineModel) else ModelGrader(model)
         self.runtime = Runtime(
-            ctx, store, self.workspaces.close, owner=self.replica_id, lease=lease, grader=grader
+            ctx,
+            store,
+            self.workspaces.close,
+            owner=self.replica_id,
+            lease=lease,
+            grader=grader,
+            rubrics=self._rubric_of,
         )
         self.listener: Listener | None = None
         if store.shared:
@@ -236,6 +242,7 @@ class CoreServer:
             running_limit=self.gate.limits.running_sessions,
             inputs=self.resources,
             workers=self.work,
+            files=self.files,
         )
         self.streams = EventStreams(store, self.broker)
         # Deployments: their schedules run on this clock (a faster one in tests).
@@ -275,6 +282,11 @@ class CoreServer:
     ) -> tuple[session_pb2.Session, environment_pb2.Environment]:
         session = await self.store.get_session(session_id, ws=None)
         return session, await self.store.get_environment(session.environment_id, ws=None)
+
+    async def _rubric_of(self, session_id: str, file_id: str) -> str:
+        """An outcome's rubric file, read in its session's workspace."""
+        ws = await self.store.workspace_of(session_id)
+        return await self.files.rubric_text(file_id, ws)
 
     async def _session_of(self, session_id: str) -> session_pb2.Session:
         return await self.store.get_session(session_id, ws=INTERNAL)

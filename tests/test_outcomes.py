@@ -9,11 +9,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from google.protobuf import empty_pb2
+from sessiond.core import errors
 from sessiond.core.runtime.anthropic_model import AnthropicModel
 from sessiond.core.runtime.grader import GRADER_SYSTEM, ModelGrader, parse_verdict
 from sessiond.core.runtime.offline_grader import OfflineGrader, required_texts
 from sessiond.core.runtime.outcome import Evaluation, Grading
+from sessiond.core.runtime.outcome_pause import interrupted_pause, paused_outcome
 from sessiond.core.server import CoreServer
+from sessiond.core.services.files import rubric_text
 from sessiond.v1 import event_pb2, session_pb2
 
 from tests.fixtures.messages_server import MessagesServer, Reply, text
@@ -152,6 +156,14 @@ async def test_offline_grader_quotes_each_missing_text() -> None:
     assert ok.result == "satisfied"
 
 
+def test_a_rubric_file_is_read_as_utf8_text_only() -> None:
+    assert rubric_text("# R\nmust: é\n".encode(), "file_1") == "# R\nmust: é\n"
+    for data, why in ((b"\xff\xfe\x00x", "UTF-8"), (b"a\x00b", "NUL"), (b" \n", "empty")):
+        with pytest.raises(errors.InvalidArgument) as e:
+            rubric_text(data, "file_1", "events[0].rubric")
+        assert why in e.value.message and "events[0].rubric.file_id" in e.value.message
+
+
 @pytest.mark.parametrize(
     ("answer", "result", "explanation"),
     [
@@ -233,3 +245,42 @@ async def test_a_server_stop_during_evaluation_ends_the_outcome_failed(tmp_path:
     state = got.outcome_evaluations[0]
     assert state.result == "failed" and state.HasField("completed_at")
     assert got.status == session_pb2.SESSION_STATUS_IDLE
+
+
+def _ev(ident: str, **payload: object) -> event_pb2.SessionEvent:
+    return event_pb2.SessionEvent(id=ident, **payload)  # type: ignore[arg-type]
+
+
+def _idle(stop: str) -> event_pb2.SessionEvent:
+    reason = (
+        event_pb2.StopReason(requires_action=event_pb2.RequiresAction(event_ids=["u"]))
+        if stop == "requires_action"
+        else event_pb2.StopReason(end_turn=empty_pb2.Empty())
+    )
+    return event_pb2.SessionEvent(
+        session_status_idle=event_pb2.SessionStatusIdleEvent(stop_reason=reason)
+    )
+
+
+def test_a_paused_outcome_is_found_from_the_session_and_its_history() -> None:
+    defined = define("d", "must: x")
+    defined.id = "def"
+    defined.user_define_outcome.outcome_id = "outc_1"
+    session = session_pb2.Session(status=session_pb2.SESSION_STATUS_IDLE)
+    session.outcome_evaluations.add(outcome_id="outc_1", description="d", result="running")
+    end = event_pb2.SpanOutcomeEvaluationEndEvent(outcome_id="outc_1", result="needs_revision")
+    history = [defined, _ev("end0", span_outcome_evaluation_end=end), _idle("requires_action")]
+    found = paused_outcome(session, history)
+    assert found is not None and (found[0].id, found[1], found[2]) == ("def", 1, "end0")
+    assert paused_outcome(session, [defined, _idle("requires_action")])[1:] == (0, "def")  # type: ignore[index]
+    # Not paused: the last idle ended the turn, the session runs, or the outcome ended.
+    assert paused_outcome(session, [defined, _idle("end_turn")]) is None
+    running = session_pb2.Session(status=session_pb2.SESSION_STATUS_RUNNING)
+    running.outcome_evaluations.extend(session.outcome_evaluations)
+    assert paused_outcome(running, history) is None
+    session.outcome_evaluations[0].completed_at.seconds = 1
+    assert paused_outcome(session, history) is None
+    # An interrupt counts only after the session last went idle.
+    stop = _ev("i", user_interrupt=event_pb2.UserInterruptEvent())
+    assert interrupted_pause([*history, stop])
+    assert not interrupted_pause([defined, stop, _idle("requires_action")])

@@ -12,18 +12,29 @@ interrupt ends the outcome as `interrupted`. The session stays running from
 the definition until the outcome ends; its `outcome_evaluations` follow each
 step.
 
+A turn of an iteration that waits for the client (a tool confirmation under
+`always_ask`, a custom tool's result, a self-hosted worker's result) pauses the
+outcome with the session: the session goes idle with `requires_action` and the
+outcome's entry stays `running`. The runner finds the paused outcome again
+from what is stored (``outcome_pause.paused_outcome``), so it goes on after
+the answer (or a new `user.message`) with the same iteration, also after a
+restart; an interrupt sent while it waits ends it as `interrupted`.
+
 The grader is seen only through :class:`Grader`; the offline grader and the
-model grader both implement it.
+model grader both implement it. A rubric given as a file is read through
+:data:`RubricReader` at the run's first evaluation and kept for the run; a file
+that can no longer be read then ends the outcome as `failed`, saying why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from sessiond.core import errors
 from sessiond.core.runtime.conversation import block_text
 from sessiond.core.runtime.model import Usage
 from sessiond.core.runtime.ports import EventSink, TurnStore
@@ -67,8 +78,39 @@ class Grader(Protocol):
     async def grade(self, grading: Grading) -> Evaluation: ...
 
 
+# (session id, file id) -> the rubric file's text, read in the session's
+# workspace; raises a domain error when it cannot.
+RubricReader = Callable[[str, str], Awaitable[str]]
+
+
+class RubricUnavailable(Exception):
+    """The outcome's rubric file could not be read when it was to be graded."""
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """Where a paused outcome goes on: its iteration, the event after which the
+    agent's work of that iteration counts, and the turn that continues it
+    (answers to the tool uses it waited for, or a new message)."""
+
+    iteration: int
+    since: str
+    trigger_ids: tuple[str, ...] = ()
+    resume: bool = True
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The turn an iteration starts with."""
+
+    trigger_ids: list[str]
+    continuing: bool
+    resume: bool
+
+
 class OutcomeRun:
-    """One `user.define_outcome`, run to its end by the session's runner."""
+    """One `user.define_outcome`, run to its end by the session's runner
+    (from its start, or from a pause with ``resumption``)."""
 
     def __init__(
         self,
@@ -79,6 +121,8 @@ class OutcomeRun:
         event: event_pb2.SessionEvent,
         *,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        resumption: Resumption | None = None,
+        rubrics: RubricReader | None = None,
     ) -> None:
         self._ctx = ctx
         self._log: EventSink = ctx.log
@@ -92,6 +136,9 @@ class OutcomeRun:
         self._heartbeat = heartbeat_seconds
         self._turn: Turn | None = None
         self._stopping = False
+        self._resumption = resumption
+        self._rubrics = rubrics
+        self._rubric: str | None = None
 
     @property
     def stopping(self) -> bool:
@@ -105,11 +152,16 @@ class OutcomeRun:
             self._turn.stopping = value
 
     async def run(self) -> None:
-        iteration = 0
-        since = self._event.id
-        await self._record("running", 0)
+        r = self._resumption
+        if r is None:
+            iteration, since = 0, self._event.id
+            step = _Step([self._event.id], continuing=False, resume=False)
+            await self._record("running", 0)
+        else:
+            iteration, since = r.iteration, r.since
+            step = _Step(list(r.trigger_ids), continuing=False, resume=r.resume)
         while True:
-            if not await self._work([self._event.id] if iteration == 0 else [], iteration > 0):
+            if not await self._work(step):
                 return
             evaluation = await self._evaluate(iteration, since)
             if evaluation is None:
@@ -119,18 +171,27 @@ class OutcomeRun:
                 iteration += 1
                 since = end_id
                 await self._record("running", iteration)
+                step = _Step([], continuing=True, resume=False)
                 continue
             if result == "max_iterations_reached":
                 # One last turn acknowledges the feedback; no evaluation follows.
-                await self._work([], True, hold=False)
+                await self._work(_Step([], continuing=True, resume=False), hold=False)
                 return
             await self._append([idle()], status=Status.IDLE, turn="end")
             return
 
-    async def _work(self, trigger: list[str], continuing: bool, *, hold: bool = True) -> bool:
+    async def _work(self, step: _Step, *, hold: bool = True) -> bool:
         """One turn of the agent; False when it did not end normally (the turn
-        then ended the session's activity itself)."""
-        turn = Turn(self._ctx, self._session, trigger, hold_idle=hold, continuing=continuing)
+        then ended the session's activity itself). A turn that waits for the
+        client leaves the outcome `running`: it goes on after the answer."""
+        turn = Turn(
+            self._ctx,
+            self._session,
+            step.trigger_ids,
+            hold_idle=hold,
+            continuing=step.continuing,
+            resume=step.resume,
+        )
         turn.stopping = self._stopping
         self._turn = turn
         try:
@@ -143,6 +204,8 @@ class OutcomeRun:
             raise
         finally:
             self._turn = None
+        if turn.ended == "requires_action":
+            return False
         if turn.ended != "end_turn":
             if hold:
                 await self._record(
@@ -163,15 +226,16 @@ class OutcomeRun:
         )
         await self._append([start, self._ongoing(iteration)])
         await self._record("evaluating", iteration)
-        grading = Grading(
-            description=self._outcome.description,
-            rubric=self._outcome.rubric.text.content,
-            work=agent_work(await self._log.history(self._sid), since),
-            model=self._session.agent.model.id,
-            iteration=iteration,
-        )
+        work = agent_work(await self._log.history(self._sid), since)
         beat = asyncio.create_task(self._beat(iteration), name=f"outcome heartbeat {self._sid}")
         try:
+            grading = Grading(
+                description=self._outcome.description,
+                rubric=await self._rubric_text(),
+                work=work,
+                model=self._session.agent.model.id,
+                iteration=iteration,
+            )
             verdict = await self._grader.grade(grading)
         except asyncio.CancelledError:
             if self._stopping:
@@ -183,6 +247,8 @@ class OutcomeRun:
             else:
                 await uncancelled_quiet(self._interrupted((start.id, iteration)))
             raise
+        except RubricUnavailable as e:
+            verdict = Evaluation("failed", str(e))
         except Exception as e:  # a grader that cannot answer ends the outcome
             verdict = Evaluation("failed", f"The grader could not evaluate the work: {e}")
         finally:
@@ -200,6 +266,23 @@ class OutcomeRun:
             await self._append([idle()], status=Status.IDLE, turn="end")
             return None
         return result, end.id
+
+    async def _rubric_text(self) -> str:
+        """The rubric: inline text, or the file's text (read once per run)."""
+        rubric = self._outcome.rubric
+        if rubric.WhichOneof("type") != "file":
+            return rubric.text.content
+        if self._rubric is None:
+            file_id = rubric.file.file_id
+            if self._rubrics is None:
+                raise RubricUnavailable(f"The rubric file {file_id!r} cannot be read here.")
+            try:
+                self._rubric = await self._rubrics(self._sid, file_id)
+            except errors.SessiondError as e:
+                raise RubricUnavailable(
+                    f"The rubric file {file_id!r} could not be read: {e.message}"
+                ) from None
+        return self._rubric
 
     async def _beat(self, iteration: int) -> None:
         while True:
@@ -254,28 +337,40 @@ class OutcomeRun:
         *,
         done: bool = False,
     ) -> None:
-        """The session's `outcome_evaluations` entry of this outcome."""
-        outcome = self._outcome
-        terminal = done or result in ("failed", "interrupted")
-        at = now_us()
+        await record_outcome(
+            self._store, self._sid, self._outcome, result, iteration, explanation, done=done
+        )
 
-        def patch(s: session_pb2.Session) -> None:
-            entry = next(
-                (e for e in s.outcome_evaluations if e.outcome_id == outcome.outcome_id), None
+
+async def record_outcome(
+    store: TurnStore,
+    session_id: str,
+    outcome: event_pb2.UserDefineOutcomeEvent,
+    result: str,
+    iteration: int | None,
+    explanation: str | None = None,
+    *,
+    done: bool = False,
+) -> None:
+    """The session's `outcome_evaluations` entry of this outcome."""
+    terminal = done or result in ("failed", "interrupted")
+    at = now_us()
+
+    def patch(s: session_pb2.Session) -> None:
+        entry = next((e for e in s.outcome_evaluations if e.outcome_id == outcome.outcome_id), None)
+        if entry is None:
+            entry = s.outcome_evaluations.add(
+                outcome_id=outcome.outcome_id, description=outcome.description
             )
-            if entry is None:
-                entry = s.outcome_evaluations.add(
-                    outcome_id=outcome.outcome_id, description=outcome.description
-                )
-            entry.result = result
-            if iteration is not None:
-                entry.iteration = iteration
-            if explanation is not None:
-                entry.explanation = explanation
-            if terminal:
-                entry.completed_at.CopyFrom(to_timestamp(at))
+        entry.result = result
+        if iteration is not None:
+            entry.iteration = iteration
+        if explanation is not None:
+            entry.explanation = explanation
+        if terminal:
+            entry.completed_at.CopyFrom(to_timestamp(at))
 
-        await self._store.update_session(self._sid, patch, at, ws=None)
+    await store.update_session(session_id, patch, at, ws=None)
 
 
 async def uncancelled_quiet(work: Any) -> None:

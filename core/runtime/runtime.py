@@ -25,8 +25,18 @@ from sessiond.core.runtime.offline_grader import OfflineGrader
 from sessiond.core.runtime.outcome import (
     Grader,
     OutcomeRun,
+    Resumption,
+    RubricReader,
     end_open_outcomes,
     orphan_outcome_events,
+    record_outcome,
+)
+from sessiond.core.runtime.outcome_pause import (
+    INTERRUPTED_WHILE_WAITING,
+    SUPERSEDED_WHILE_WAITING,
+    has_open_outcome,
+    interrupted_pause,
+    paused_outcome,
 )
 from sessiond.core.runtime.ports import TurnStore
 from sessiond.core.runtime.turn import (
@@ -46,7 +56,7 @@ from sessiond.core.sessionstate import (
 )
 from sessiond.core.store.store import LeaseLost, NewEvent
 from sessiond.core.timeutil import now_us
-from sessiond.v1 import event_pb2
+from sessiond.v1 import event_pb2, session_pb2
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +166,48 @@ class _Runner:
         await rt.log.append(self.session_id, new, status=Status.IDLE, turn="end", owner=rt.owner)
         await end_open_outcomes(rt.store, self.session_id)
 
+    async def _end_interrupted_pause(self, session: session_pb2.Session) -> bool:
+        """An interrupt sent while an outcome waited for the client ends that
+        outcome as `interrupted`; True when it did (the session changed)."""
+        rt = self.runtime
+        events = await rt.log.history(self.session_id)
+        paused = paused_outcome(session, events)
+        if paused is None or not interrupted_pause(events):
+            return False
+        outcome = paused[0].user_define_outcome
+        await record_outcome(
+            rt.store, self.session_id, outcome, "interrupted", None, INTERRUPTED_WHILE_WAITING
+        )
+        return True
+
+    async def _next_turn(
+        self, session: session_pb2.Session, ev: event_pb2.SessionEvent, resume: bool
+    ) -> Turn | OutcomeRun:
+        """What runs for ``ev``: answers resume the turn that waited for them, a
+        message starts one, an outcome starts its run; an outcome paused for
+        the client goes on with the answers or the message."""
+        rt = self.runtime
+        paused = None
+        if has_open_outcome(session):
+            paused = paused_outcome(session, await rt.log.history(self.session_id))
+        if ev.HasField("user_define_outcome"):
+            if paused is not None:
+                # The user moved on to a new outcome: the paused one ends.
+                old = paused[0].user_define_outcome
+                await record_outcome(
+                    rt.store, self.session_id, old, "interrupted", None, SUPERSEDED_WHILE_WAITING
+                )
+            return OutcomeRun(rt.ctx, rt.store, rt.grader, session, ev, rubrics=rt.rubrics)
+        if paused is not None:
+            define, iteration, since = paused
+            step = Resumption(iteration, since, () if resume else (ev.id,), resume=resume)
+            return OutcomeRun(
+                rt.ctx, rt.store, rt.grader, session, define, resumption=step, rubrics=rt.rubrics
+            )
+        if resume:
+            return Turn(rt.ctx, session, [], resume=True)
+        return Turn(rt.ctx, session, [ev.id])
+
     async def _loop(self) -> None:
         rt = self.runtime
         # Whether the queue may hold more than what was last read: new events
@@ -169,6 +221,8 @@ class _Runner:
             look = True
             self.wake.clear()
             pending, session = await rt.store.work_of(self.session_id)
+            if has_open_outcome(session) and await self._end_interrupted_pause(session):
+                continue
             if not pending:
                 if self.wake.is_set():
                     continue
@@ -196,13 +250,7 @@ class _Runner:
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue
-            turn: Turn | OutcomeRun
-            if resume:
-                turn = Turn(rt.ctx, session, [], resume=True)
-            elif kind == "user_define_outcome":
-                turn = OutcomeRun(rt.ctx, rt.store, rt.grader, session, ev)
-            else:
-                turn = Turn(rt.ctx, session, [ev.id])
+            turn = await self._next_turn(session, ev, resume)
             self.turn = turn
             self.turn_task = asyncio.create_task(turn.run(), name=f"turn {self.session_id}")
             try:
@@ -235,9 +283,12 @@ class Runtime:
         owner: str,
         lease: LeasePolicy | None = None,
         grader: Grader | None = None,
+        rubrics: RubricReader | None = None,
     ) -> None:
         self.ctx = ctx
         self.grader: Grader = grader or OfflineGrader()
+        # Reads rubric files of outcomes (None: such an outcome fails at grading).
+        self.rubrics = rubrics
         self.log = ctx.log
         self.store = store
         self.owner = owner

@@ -23,6 +23,11 @@ _FORBIDDEN = set('<>:"|?*/\\')
 DEFAULT_PAGE = 20
 MAX_PAGE = 1000
 FILE_PREFIX = "file"
+# An outcome's rubric given as a file (docs: "Define outcomes": a rubric is a
+# markdown document, inline or uploaded with the Files API) is read as UTF-8
+# text; this server takes up to 256 KiB (about 64k tokens, the whole of it
+# goes into the grader's prompt).
+MAX_RUBRIC_BYTES = 256 * 1024
 
 
 def check_filename(name: str) -> str:
@@ -128,6 +133,18 @@ class FileService:
         path = await self.blobs.path(row.sha256)
         return row.file, await asyncio.to_thread(path.read_bytes)
 
+    async def rubric_text(self, file_id: str, ws: Scope, where: str = "rubric") -> str:
+        """The text of a rubric file of ``ws``: NotFound when it is not there,
+        InvalidArgument when it is too large or not UTF-8 text."""
+        row = await self.get(file_id, ws)
+        if row.file.size_bytes > MAX_RUBRIC_BYTES:
+            raise errors.InvalidArgument(
+                f"{where}.file_id: the rubric file {file_id!r} has {row.file.size_bytes} bytes; "
+                f"a rubric file may have at most {MAX_RUBRIC_BYTES} bytes."
+            )
+        _, data = await self.download(file_id, ws)
+        return rubric_text(data, file_id, where)
+
     async def delete(self, file_id: str, ws: Scope) -> None:
         await self._files.delete(require(file_id, "file_id"), ws)
 
@@ -147,3 +164,19 @@ class FileService:
 
     async def session_files(self, session_id: str) -> list[FileRow]:
         return await self._files.by_scope(session_id)
+
+
+def rubric_text(data: bytes, file_id: str, where: str = "rubric") -> str:
+    """A rubric file's content as text: UTF-8 with no NUL byte, else InvalidArgument."""
+    problem = f"{where}.file_id: the rubric file {file_id!r} is not UTF-8 text"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.InvalidArgument(
+            f"{problem}; upload the rubric as markdown or plain text."
+        ) from None
+    if "\x00" in text:
+        raise errors.InvalidArgument(f"{problem} (it holds NUL bytes); upload it as markdown.")
+    if not text.strip():
+        raise errors.InvalidArgument(f"{where}.file_id: the rubric file {file_id!r} is empty.")
+    return text

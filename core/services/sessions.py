@@ -71,6 +71,12 @@ class Workers(Protocol):
     async def need_worker(self, session: session_pb2.Session) -> None: ...
 
 
+class RubricFiles(Protocol):
+    """Reads an outcome's rubric file (the Files API's rules)."""
+
+    async def rubric_text(self, file_id: str, ws: str | None, where: str = "rubric") -> str: ...
+
+
 class SessionService:
     def __init__(
         self,
@@ -81,7 +87,9 @@ class SessionService:
         running_limit: int = 10_000,
         inputs: Any = None,
         workers: Workers | None = None,
+        files: RubricFiles | None = None,
     ) -> None:
+        self._files = files
         # Issue 12: checks and mounts the session's resources (SessionResources).
         self._inputs = inputs
         self._store = store
@@ -103,6 +111,7 @@ class SessionService:
         if env.HasField("archived_at"):
             raise errors.Conflict(f"Environment {env.id!r} is archived; sessions cannot use it.")
         initial = _check_events(req.initial_events, "initial_events")
+        await self._check_rubric_files(initial, "initial_events", ws)
         for ev in initial:
             if ev.type not in ("user.message", "user.define_outcome"):
                 raise errors.InvalidArgument(
@@ -286,6 +295,7 @@ class SessionService:
             for e in new
             if e.type in ("user.tool_confirmation", "user.custom_tool_result", "user.tool_result")
         ]
+        await self._check_rubric_files(new, "events", ws)
         if any(e.type == "user.message" for e in new):
             await self._check_running_limit(req.session_id, ws)
         if answers:
@@ -303,6 +313,20 @@ class SessionService:
             )
         self._runtime.notify(req.session_id, stored)
         return stored
+
+    async def _check_rubric_files(self, new: Sequence[NewEvent], name: str, ws: str) -> None:
+        """A rubric given as a file must be a text file of the caller's
+        workspace when the outcome is defined (another's is not found)."""
+        for i, ev in enumerate(new):
+            if ev.type != "user.define_outcome":
+                continue
+            rubric = ev.payload.user_define_outcome.rubric
+            if rubric.WhichOneof("type") != "file":
+                continue
+            where = f"{name}[{i}].rubric"
+            if self._files is None:
+                raise errors.InvalidArgument(f'{where}: this server has no Files API for "file".')
+            await self._files.rubric_text(rubric.file.file_id, ws, where)
 
     async def _check_running_limit(self, session_id: str, ws: str) -> None:
         """A message that would start a turn past the workspace's limit of
@@ -532,12 +556,10 @@ def _check_outcome(o: event_pb2.UserDefineOutcomeEvent, where: str) -> None:
     if kind is None:
         raise errors.InvalidArgument(f"{where}.rubric is required.")
     if kind == "file":
-        # This server has no Files API yet: a file id cannot be resolved to text.
-        raise errors.InvalidArgument(
-            f'{where}.rubric: a "file" rubric is not supported by this server yet '
-            '(it has no Files API); send the rubric inline as {"type": "text", "content": ...}.'
-        )
-    require(o.rubric.text.content, f"{where}.rubric.content")
+        # Read (and its workspace checked) by SessionService._check_rubric_files.
+        require(o.rubric.file.file_id, f"{where}.rubric.file_id")
+    else:
+        require(o.rubric.text.content, f"{where}.rubric.content")
     if o.HasField("max_iterations") and not 1 <= o.max_iterations <= MAX_OUTCOME_ITERATIONS:
         raise errors.InvalidArgument(
             f"{where}.max_iterations must be between 1 and {MAX_OUTCOME_ITERATIONS}."

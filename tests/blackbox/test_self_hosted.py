@@ -376,3 +376,28 @@ async def test_concurrent_polls_never_claim_one_item_twice(client: AsyncAnthropi
     claimed = [w for w in polls if w is not None]
     assert sorted(w.data.id for w in claimed) == sorted(sessions)
     assert len({w.id for w in claimed}) == len(claimed) == 8
+
+
+async def test_an_outcome_goes_on_with_the_workers_result_then_is_graded(
+    server: Server, client: AsyncAnthropic, tmp_path: Path
+) -> None:
+    """An outcome's iteration that waits for a worker pauses with the session
+    and is graded once the worker's result came back."""
+    env_id, agent_id = await _self_hosted(client)
+    session = await client.beta.sessions.create(agent=agent_id, environment_id=env_id)
+    define = {
+        "type": "user.define_outcome",
+        "description": "/tool bash " + json.dumps({"command": "echo WORKED-6"}),
+        "rubric": {"type": "text", "content": "must: WORKED-6"},
+    }
+    async with _worker(server, env_id, tmp_path / "wd"), collect(client, session.id) as col:
+        await client.beta.sessions.events.send(session.id, events=[define])  # type: ignore[list-item]
+        await col.wait_count("span.outcome_evaluation_end", 1, within=30)
+        await col.wait_for(_idle("end_turn"), within=30, what="end_turn")
+    assert [e.result for e in col.events if type_of(e) == "span.outcome_evaluation_end"] == [
+        "satisfied"
+    ], col.summary()
+    assert col.types().count("user.tool_result") == 1, col.summary()
+    assert "agent.tool_result" not in col.types(), "the server ran a self-hosted tool call"
+    (state,) = (await client.beta.sessions.retrieve(session.id)).outcome_evaluations
+    assert state.result == "satisfied" and state.completed_at is not None
