@@ -256,6 +256,7 @@ class CoreServer:
         # events are derived from the event log's commits.
         for service in (self.agents, self.environments, self.sessions, self.vaults, self.memory):
             service.emit = self.emitter.emit
+        self.deployments.emit = self.emitter.emit
         self.session_relay = SessionRelay(self.emitter, store.workspace_of)
         self.log.committed = self.session_relay.observe
         self.servicers = Servicers(

@@ -823,6 +823,8 @@ class DeploymentClient(_Client):
         self, request: _D.ListDeploymentRunsRequest
     ) -> _D.ListDeploymentRunsResponse:
         return await self._transport.unary(LIST_DEPLOYMENT_RUNS, request, self._metadata)
+
+
 class WebhookClient(_Client):
     """``sessiond.v1.WebhookService``."""
 

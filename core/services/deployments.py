@@ -38,6 +38,7 @@ from sessiond.core.services.common import (
     require,
     ts_or_none,
 )
+from sessiond.core.services.emit import EmitFn, no_emit
 from sessiond.core.services.sessions import SessionService
 from sessiond.core.store.deployments import DeploymentStore, Due, RunFilter
 from sessiond.core.store.store import Store
@@ -121,6 +122,8 @@ class DeploymentService:
         self._clock = clock
         # Tells the scheduler that a schedule changed on this replica.
         self.wake = wake
+        # Webhook events (core/services/emit.py); the core wires it.
+        self.emit: EmitFn = no_emit
 
     # ------------------------------------------------------------------ views
 
@@ -251,6 +254,7 @@ class DeploymentService:
         d.updated_at.CopyFrom(to_timestamp(now))
         await self._db.insert(d, self._next_fire(d), ws=ws)
         self.wake()
+        await self.emit(ws, "deployment.created", {"id": d.id})
         return self._view(d)
 
     async def get(self, deployment_id: str, *, ws: str) -> pb.Deployment:
@@ -298,6 +302,7 @@ class DeploymentService:
             nxt = self._next_fire(d)
         await self._db.save(d, nxt, ws=ws)
         self.wake()
+        await self.emit(ws, "deployment.updated", {"id": d.id})
         return self._view(d)
 
     async def list_deployments(
@@ -332,6 +337,7 @@ class DeploymentService:
             d.status = pb.DEPLOYMENT_STATUS_ACTIVE
             d.ClearField("paused_reason")
             await self._db.save(d, None, ws=ws)
+            await self.emit(ws, "deployment.archived", {"id": d.id})
         return self._view(d)
 
     async def pause(self, deployment_id: str, *, ws: str) -> pb.Deployment:
@@ -343,6 +349,7 @@ class DeploymentService:
             d.paused_reason.manual.SetInParent()
             d.updated_at.CopyFrom(to_timestamp(now_us()))
             await self._db.save(d, nxt, ws=ws)
+            await self.emit(ws, "deployment.paused", {"id": d.id})
         return self._view(d)
 
     async def unpause(self, deployment_id: str, *, ws: str) -> pb.Deployment:
@@ -356,6 +363,7 @@ class DeploymentService:
             # Ticks missed while paused are not fired: wait for the next one.
             await self._db.save(d, self._next_fire(d), ws=ws)
             self.wake()
+            await self.emit(ws, "deployment.unpaused", {"id": d.id})
         return self._view(d)
 
     # ------------------------------------------------------------------- runs
@@ -378,11 +386,15 @@ class DeploymentService:
 
     async def _execute(self, d: pb.Deployment, run: pb.DeploymentRun, *, ws: str) -> None:
         """Makes the run's session, or records why it could not."""
+        await self.emit(ws, "deployment_run.started", {"id": run.id})
         try:
             run.session_id = await self._make_session(d, ws=ws)
         except RunFailed as e:
             run.error.type = e.kind
             run.error.message = e.message
+            await self.emit(ws, "deployment_run.failed", {"id": run.id})
+        else:
+            await self.emit(ws, "deployment_run.succeeded", {"id": run.id})
 
     async def _make_session(self, d: pb.Deployment, *, ws: str) -> str:
         try:
@@ -481,6 +493,7 @@ class DeploymentService:
 
     async def _complete(self, run: pb.DeploymentRun, ws: str, *, started: datetime) -> None:
         d, nxt = await self._db.get(run.deployment_id, ws=ws)
+        paused = False
         await self._execute(d, run, ws=ws)
         await self._db.finish_run(run)
         # Re-read: the deployment may have changed while the session was made.
@@ -493,7 +506,10 @@ class DeploymentService:
                 d.status = pb.DEPLOYMENT_STATUS_PAUSED
                 d.paused_reason.error.error.type = run.error.type
                 d.updated_at.CopyFrom(to_timestamp(now_us()))
+                paused = True
         await self._db.save(d, nxt, ws=ws)
+        if paused:
+            await self.emit(ws, "deployment.paused", {"id": d.id})
 
     async def recover(self, stale_us: int) -> None:
         """Finishes runs whose replica stopped between claiming a tick and making

@@ -407,3 +407,38 @@ async def test_a_rotated_secret_signs_the_next_events(
             hc.beta.webhooks.unwrap(got.body, headers=got.headers, key=hook["secret"])
     finally:
         await delete_hook(hook_server, hook["id"])
+
+
+async def test_deployment_events_are_delivered_and_verified(
+    hook_server: Server, hc: AsyncAnthropic, receiver: Receiver
+) -> None:
+    types = [
+        "deployment.created",
+        "deployment.paused",
+        "deployment_run.started",
+        "deployment_run.succeeded",
+    ]
+    hook = await create_hook(hook_server, receiver.url, types)
+    try:
+        agent = await hc.beta.agents.create(name="deployed", model="claude-sonnet-4-5")
+        env = await hc.beta.environments.create(name="deployed-env")
+        deployment = await hc.beta.deployments.create(
+            agent=agent.id,
+            environment_id=env.id,
+            name="hooked",
+            initial_events=[user_message("from the deployment")],
+        )
+        created = verified(hc, await receiver.next_of("deployment.created"), hook["secret"])
+        assert created.data.type == "deployment.created" and created.data.id == deployment.id
+
+        run = await hc.beta.deployments.run(deployment.id)
+        started = verified(hc, await receiver.next_of("deployment_run.started"), hook["secret"])
+        assert started.data.type == "deployment_run.started" and started.data.id == run.id
+        done = verified(hc, await receiver.next_of("deployment_run.succeeded"), hook["secret"])
+        assert done.data.type == "deployment_run.succeeded" and done.data.id == run.id
+
+        await hc.beta.deployments.pause(deployment.id)
+        paused = verified(hc, await receiver.next_of("deployment.paused"), hook["secret"])
+        assert paused.data.type == "deployment.paused" and paused.data.id == deployment.id
+    finally:
+        await delete_hook(hook_server, hook["id"])
