@@ -49,8 +49,8 @@ _SNAPSHOT_FIELDS = (
     "mcp_servers",
     "skills",
     "execution_identity",
-    "multiagent",
 )
+_THREAD_AGENT_FIELDS = (*_SNAPSHOT_FIELDS, "id", "version")
 _OVERRIDES = ("model", "system", "tools", "mcp_servers", "skills")
 
 
@@ -170,7 +170,28 @@ class SessionService:
                     snap.ClearField(name)
                     copy_field(o, snap, name)
         normalize_config(snap)
+        if agent.HasField("multiagent"):
+            await self._snapshot_roster(agent, snap, ws=ws)
         return snap
+
+    async def _snapshot_roster(
+        self, agent: agent_pb2.Agent, snap: agent_pb2.SessionAgent, *, ws: str
+    ) -> None:
+        """Each roster agent's full definition at its pinned version; ``self``
+        copies are the coordinator with the session's overrides (docs
+        "Multiagent orchestration")."""
+        roster = snap.multiagent.coordinator
+        roster.SetInParent()
+        for entry in agent.multiagent.coordinator.agents:
+            ref = entry.agent
+            source: agent_pb2.Agent | agent_pb2.SessionAgent
+            if ref.id == agent.id:
+                source = snap
+            else:
+                source = await self._store.get_agent(ref.id, ref.version, ws=ws)
+            member = roster.agents.add()
+            for name in _THREAD_AGENT_FIELDS:
+                copy_field(source, member, name)
 
     async def get(self, session_id: str, *, ws: str) -> session_pb2.Session:
         return await self._store.get_session(session_id, ws=ws)
