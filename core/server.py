@@ -29,6 +29,7 @@ from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.offline_grader import OfflineGrader
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
+from sessiond.core.runtime.threads import Threads
 from sessiond.core.runtime.turn import RetryPolicy, Sleep, TurnContext
 from sessiond.core.runtime.workspaces import Workspaces, builtin_schemas
 from sessiond.core.servicers.agents import AgentServicer
@@ -39,11 +40,13 @@ from sessiond.core.servicers.memory import MemoryStoreServicer
 from sessiond.core.servicers.resources import SessionResourceServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.servicers.skills import SkillServicer
+from sessiond.core.servicers.threads import SessionThreadServicer
 from sessiond.core.servicers.vaults import VaultServicer
 from sessiond.core.servicers.work import WorkServicer
 from sessiond.core.services.agents import AgentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.services.threads import ThreadService
 from sessiond.core.services.vaults import VaultService
 from sessiond.core.services.work import WorkPolicy, WorkService
 from sessiond.core.store.base import INTERNAL
@@ -62,6 +65,7 @@ from sessiond.v1 import (
     session_pb2_grpc,
     session_resource_pb2_grpc,
     skill_pb2_grpc,
+    thread_pb2_grpc,
     vault_pb2_grpc,
     work_pb2_grpc,
 )
@@ -103,6 +107,8 @@ class Servicers:
     skills: SkillServicer
     work: WorkServicer
     vaults: VaultServicer
+    # Issue 13: session threads.
+    threads: SessionThreadServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -119,6 +125,7 @@ class Servicers:
         skill_pb2_grpc.add_SkillServiceServicer_to_server(self.skills, server)
         work_pb2_grpc.add_WorkServiceServicer_to_server(self.work, server)
         vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
+        thread_pb2_grpc.add_SessionThreadServiceServicer_to_server(self.threads, server)
 
 
 class CoreServer:
@@ -178,6 +185,7 @@ class CoreServer:
             system_notes=self.mounts.system_notes,
             remote=self.work,
             mcp=self.mcp,
+            threads=Threads(store, self.broker),
         )
         # The offline model's outcomes are graded offline (CONTRACT §3); any
         # other model grades with a request of its own.
@@ -209,17 +217,19 @@ class CoreServer:
             workers=self.work,
         )
         self.streams = EventStreams(store, self.broker)
+        self.threads = ThreadService(store, self.broker)
         self.servicers = Servicers(
             AgentServicer(self.agents),
             EnvironmentServicer(self.environments),
             SessionServicer(self.sessions),
-            EventServicer(self.sessions, self.log, self.streams),
+            EventServicer(self.sessions, self.log, self.streams, self.threads),
             FileServicer(self.files),
             MemoryStoreServicer(self.memory),
             SessionResourceServicer(self.resources),
             SkillServicer(self.skills),
             WorkServicer(self.work),
             VaultServicer(self.vaults),
+            SessionThreadServicer(self.threads),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -301,7 +311,9 @@ class CoreServer:
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:
         """A session of workspace ``ws``: its event stream, attached once awaited,
-        then iterated, then closed."""
+        then iterated, then closed (one of its threads' with ``session_thread_id``)."""
+        if request.session_thread_id:
+            return self.threads.open_stream(request, ws=ws)
         return self.streams.open_stream(request, ws=ws)
 
     @property

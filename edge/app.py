@@ -20,6 +20,7 @@ from sessiond.edge import (
     sessions,
     skills,
 )
+from sessiond.edge import threads as thread_routes
 from sessiond.edge import vaults as vault_routes
 from sessiond.edge import work as work_routes
 from sessiond.edge.auth import key_metadata
@@ -72,6 +73,8 @@ def create_app(
     app.add_routes(work_routes.routes)
     # Vaults and credentials.
     app.add_routes(vault_routes.routes)
+    # Session threads of multiagent sessions (issue 13).
+    app.add_routes(thread_routes.routes)
     # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
     app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
     console.install(app)

@@ -198,3 +198,6 @@ vault_credentials = Table(
 # The tables of issue 12 (files, memory stores, resource secrets) register on
 # the same metadata.
 from sessiond.core.store import inputs_schema as _inputs_schema  # noqa: E402,F401
+
+# The tables of session threads (issue 13).
+from sessiond.core.store import threads_schema as _threads_schema  # noqa: E402,F401

@@ -9,8 +9,22 @@ import httpx2
 import pytest
 from anthropic import AsyncAnthropic
 from anthropic.types.beta import BetaManagedAgentsAgent, BetaManagedAgentsSession
+from anthropic.types.beta.sessions import (
+    BetaManagedAgentsSessionEvent,
+    BetaManagedAgentsSessionThread,
+)
 
-from .helpers import all_pages, assert_error, raw_json
+from .helpers import (
+    EventCollector,
+    all_pages,
+    assert_error,
+    collect,
+    raw_json,
+    raw_page,
+    text_of,
+    type_of,
+    user_message,
+)
 
 MODEL = "claude-sonnet-4-5"
 
@@ -107,3 +121,131 @@ async def test_bad_roster_is_400(
     body = {"name": _name(), "model": MODEL, "multiagent": {"type": kind, "agents": entries}}
     resp = await http.post("/v1/agents", json=body)
     assert_error(resp, 400, "invalid_request_error")
+
+
+async def _coordinator_session(
+    client: AsyncAnthropic, environment_id: str, **worker: Any
+) -> tuple[str, dict[str, Any]]:
+    worker.setdefault("name", "researcher")
+    w = await _agent(client, **worker)
+    lead = await _coordinator(client, w)
+    sess = await client.beta.sessions.create(agent=lead["id"], environment_id=environment_id)
+    return sess.id, w
+
+
+def _idle_after(col: EventCollector, start: int) -> bool:
+    return any(type_of(e) == "session.status_idle" for e in col.events[start:])
+
+
+async def _threads(client: AsyncAnthropic, session_id: str) -> list[dict[str, Any]]:
+    page = await raw_page(
+        client.beta.sessions.threads.with_raw_response.list(session_id),
+        BetaManagedAgentsSessionThread,
+    )
+    data: list[dict[str, Any]] = page["data"]
+    return data
+
+
+async def test_delegate_round_trip_with_thread_stream(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid, worker = await _coordinator_session(client, environment_id)
+    async with collect(client, sid) as col:
+        await client.beta.sessions.events.send(
+            sid, events=[user_message("/delegate researcher hello from the lead")]
+        )
+        await col.wait_for(lambda evs: _idle_after(col, 0), what="idle after delegating")
+        types = col.types()
+        for t in (
+            "session.thread_created",
+            "agent.thread_message_sent",
+            "session.thread_status_running",
+            "session.thread_status_idle",
+            "agent.thread_message_received",
+        ):
+            assert t in types, col.summary()
+        assert types.index("session.thread_created") < types.index("agent.thread_message_sent")
+        created = next(e for e in col.events if type_of(e) == "session.thread_created")
+        assert created.agent_name == "researcher"
+        tid = created.session_thread_id
+        assert tid.startswith("sthr_")
+        got = next(e for e in col.events if type_of(e) == "agent.thread_message_received")
+        assert got.from_session_thread_id == tid and got.from_agent_name == "researcher"
+        assert "hello from the lead" in text_of(got)
+        # The coordinator received the reply as its delegate call's result.
+        last = [e for e in col.events if type_of(e) == "agent.message"][-1]
+        assert "hello from the lead" in text_of(last), col.summary()
+
+        threads = await _threads(client, sid)
+        assert len(threads) == 2
+        primary = next(t for t in threads if t["parent_thread_id"] is None)
+        child = next(t for t in threads if t["id"] == tid)
+        assert child["parent_thread_id"] == primary["id"]
+        assert child["agent"]["id"] == worker["id"] and child["agent"]["name"] == "researcher"
+        assert child["status"] == "idle"
+        assert child["session_id"] == sid
+        one = await raw_json(
+            client.beta.sessions.threads.with_raw_response.retrieve(tid, session_id=sid),
+            BetaManagedAgentsSessionThread,
+        )
+        assert one["id"] == tid and one["usage"]["output_tokens"] > 0
+
+        # A follow-up goes to the same thread, watched live on its own stream.
+        stream = await client.beta.sessions.threads.events.stream(tid, session_id=sid)
+        thread_col = EventCollector(stream)
+        try:
+            start = len(col.events)
+            await client.beta.sessions.events.send(
+                sid, events=[user_message("/delegate researcher /say second answer")]
+            )
+            await thread_col.wait_for(
+                lambda evs: any(type_of(e) == "agent.thread_message_sent" for e in evs),
+                what="the thread's reply on its stream",
+            )
+            ttypes = thread_col.types()
+            assert ttypes[0] == "agent.thread_message_received", thread_col.summary()
+            assert "agent.message" in ttypes
+            said = next(e for e in thread_col.events if type_of(e) == "agent.message")
+            assert text_of(said) == "second answer"
+            await col.wait_for(lambda evs: _idle_after(col, start), what="second idle")
+            replies = [
+                e for e in col.events[start:] if type_of(e) == "agent.thread_message_received"
+            ]
+            assert [text_of(r) for r in replies] == ["second answer"]
+        finally:
+            await thread_col.close()
+    assert len(await _threads(client, sid)) == 2
+    # The thread's events, listed and checked against the SDK.
+    page = await raw_page(
+        client.beta.sessions.threads.events.with_raw_response.list(tid, session_id=sid),
+        BetaManagedAgentsSessionEvent,
+    )
+    listed = [e["type"] for e in page["data"]]
+    assert listed.count("agent.thread_message_received") == 2
+    # The primary thread's events are the session's: no thread-internal agent messages.
+    assert "second answer" not in [text_of(e) for e in col.events if type_of(e) == "agent.message"]
+
+
+async def test_archive_thread(
+    client: AsyncAnthropic, environment_id: str, http: httpx2.AsyncClient
+) -> None:
+    sid, _ = await _coordinator_session(client, environment_id)
+    async with collect(client, sid) as col:
+        await client.beta.sessions.events.send(
+            sid, events=[user_message("/delegate researcher hi")]
+        )
+        await col.wait_for(lambda evs: _idle_after(col, 0), what="idle")
+    threads = await _threads(client, sid)
+    child = next(t for t in threads if t["parent_thread_id"] is not None)
+    primary = next(t for t in threads if t["parent_thread_id"] is None)
+    archived = await raw_json(
+        client.beta.sessions.threads.with_raw_response.archive(child["id"], session_id=sid),
+        BetaManagedAgentsSessionThread,
+    )
+    assert archived["archived_at"] is not None
+    resp = await http.post(f"/v1/sessions/{sid}/threads/{primary['id']}/archive")
+    assert_error(resp, 400, "invalid_request_error")
+    resp = await http.get(f"/v1/sessions/{sid}/threads/sthr_nope")
+    assert_error(resp, 404, "not_found_error")
+    resp = await http.get(f"/v1/sessions/{sid}/threads/sthr_nope/events")
+    assert_error(resp, 404, "not_found_error")
