@@ -26,6 +26,7 @@ from sessiond.v1 import (
     session_pb2,
     session_resource_pb2,
     skill_pb2,
+    thread_pb2,
     vault_pb2,
     work_pb2,
 )
@@ -42,6 +43,7 @@ FILES = (
     skill_pb2,
     work_pb2,
     vault_pb2,
+    thread_pb2,
 )
 Options = descriptor_pb2.MethodOptions
 
@@ -77,7 +79,7 @@ def client_methods() -> dict[str, Method[object, object] | StreamMethod[object, 
 def test_every_rpc_states_its_idempotency_level() -> None:
     methods = proto_methods()
     # 21 of agents, environments, sessions, events; 33 of issue 12; 21 of issue 11.
-    assert len(methods) == 75
+    assert len(methods) == 78
     unstated = [path for path, _, stated in methods if not stated]
     assert unstated == []
 
