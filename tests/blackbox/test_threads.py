@@ -249,3 +249,77 @@ async def test_archive_thread(
     assert_error(resp, 404, "not_found_error")
     resp = await http.get(f"/v1/sessions/{sid}/threads/sthr_nope/events")
     assert_error(resp, 404, "not_found_error")
+
+
+ASK_BASH = {
+    "type": "agent_toolset_20260401",
+    "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}],
+}
+
+
+async def test_confirmation_inside_a_thread_is_answered_through_the_session(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid, _ = await _coordinator_session(client, environment_id, tools=[ASK_BASH])
+    async with collect(client, sid) as col:
+        step = '/delegate researcher /tool bash {"command": "echo from-thread"}'
+        await client.beta.sessions.events.send(sid, events=[user_message(step)])
+        await col.wait_for(lambda evs: _idle_after(col, 0), what="idle asking for confirmation")
+        created = next(e for e in col.events if type_of(e) == "session.thread_created")
+        tid = created.session_thread_id
+        ask = next(e for e in col.events if type_of(e) == "agent.tool_use")
+        assert ask.session_thread_id == tid and ask.name == "bash"
+        idle = [e for e in col.events if type_of(e) == "session.status_idle"][-1]
+        assert idle.stop_reason.type == "requires_action"
+        assert idle.stop_reason.event_ids == [ask.id]
+        thread = await client.beta.sessions.threads.retrieve(tid, session_id=sid)
+        assert thread.status == "idle"
+
+        start = len(col.events)
+        await client.beta.sessions.events.send(
+            sid,
+            events=[{"type": "user.tool_confirmation", "tool_use_id": ask.id, "result": "allow"}],
+        )
+        await col.wait_for(
+            lambda evs: _idle_after(col, start), what="idle after the thread resumed"
+        )
+        after = col.events[start:]
+        assert "agent.thread_message_received" in [type_of(e) for e in after], col.summary()
+        last_idle = [e for e in after if type_of(e) == "session.status_idle"][-1]
+        assert last_idle.stop_reason.type == "end_turn"
+    # The thread ran the confirmed call itself: its result is on the thread's stream.
+    page = await raw_page(
+        client.beta.sessions.threads.events.with_raw_response.list(tid, session_id=sid),
+        BetaManagedAgentsSessionEvent,
+    )
+    results = [e for e in page["data"] if e["type"] == "agent.tool_result"]
+    assert [r["tool_use_id"] for r in results] == [ask.id]
+    confirmations = [e for e in page["data"] if e["type"] == "user.tool_confirmation"]
+    assert [c["tool_use_id"] for c in confirmations] == [ask.id]
+
+
+async def test_interrupt_stops_the_sessions_threads(
+    client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid, _ = await _coordinator_session(client, environment_id)
+    async with collect(client, sid) as col:
+        await client.beta.sessions.events.send(
+            sid, events=[user_message("/delegate researcher /sleep 60")]
+        )
+        await col.wait_for(
+            lambda evs: any(type_of(e) == "session.thread_status_running" for e in evs),
+            what="the thread running",
+        )
+        tid = next(
+            e for e in col.events if type_of(e) == "session.thread_created"
+        ).session_thread_id
+        await client.beta.sessions.events.send(sid, events=[{"type": "user.interrupt"}])
+        await col.wait_for(lambda evs: _idle_after(col, 0), what="idle after the interrupt")
+        await col.wait_for(
+            lambda evs: any(type_of(e) == "session.thread_status_idle" for e in evs),
+            what="the thread idle",
+        )
+    thread = await client.beta.sessions.threads.retrieve(tid, session_id=sid)
+    assert thread.status == "idle"
+    session = await client.beta.sessions.retrieve(sid)
+    assert session.status == "idle"
