@@ -304,6 +304,7 @@ class SessionService:
             # caller's workspace has one to check against.
             await self._store.get_session(req.session_id, ws=ws)
             await self._check_answers(req.session_id, answers)
+            await self._mark_thread_answers(req.session_id, new)
         # The append itself is scoped: another workspace's session is not found.
         stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
         if any(e.type == "user.define_outcome" for e in new):
@@ -314,6 +315,27 @@ class SessionService:
             )
         self._runtime.notify(req.session_id, stored)
         return stored
+
+    async def _mark_thread_answers(self, session_id: str, new: list[NewEvent]) -> None:
+        """An answer to a tool use cross-posted from a thread names that thread
+        (the SDK: "Set by the server to the subagent thread this ... was routed to")."""
+        events = await self._log.history(session_id)
+        origin: dict[str, str] = {}
+        for ev in events:
+            kind = ev.WhichOneof("payload")
+            if kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):
+                use = getattr(ev, kind)
+                if use.HasField("session_thread_id"):
+                    origin[ev.id] = use.session_thread_id
+        if not origin:
+            return
+        for ev in new:
+            kind = ev.payload.WhichOneof("payload")
+            if kind not in ("user_tool_confirmation", "user_custom_tool_result"):
+                continue
+            thread_id = origin.get(answer_target(ev.payload) or "")
+            if thread_id:
+                getattr(ev.payload, kind).session_thread_id = thread_id
 
     async def _check_running_limit(self, session_id: str, ws: str) -> None:
         """A message that would start a turn past the workspace's limit of

@@ -285,6 +285,8 @@ async def test_confirmation_inside_a_thread_is_answered_through_the_session(
         )
         after = col.events[start:]
         assert "agent.thread_message_received" in [type_of(e) for e in after], col.summary()
+        (routed,) = [e for e in after if type_of(e) == "user.tool_confirmation"]
+        assert routed.session_thread_id == tid
         last_idle = [e for e in after if type_of(e) == "session.status_idle"][-1]
         assert last_idle.stop_reason.type == "end_turn"
     # The thread ran the confirmed call itself: its result is on the thread's stream.
