@@ -329,13 +329,13 @@ class SessionService:
                     origin[ev.id] = use.session_thread_id
         if not origin:
             return
-        for ev in new:
-            kind = ev.payload.WhichOneof("payload")
+        for sent in new:
+            kind = sent.payload.WhichOneof("payload")
             if kind not in ("user_tool_confirmation", "user_custom_tool_result"):
                 continue
-            thread_id = origin.get(answer_target(ev.payload) or "")
+            thread_id = origin.get(answer_target(sent.payload) or "")
             if thread_id:
-                getattr(ev.payload, kind).session_thread_id = thread_id
+                getattr(sent.payload, kind).session_thread_id = thread_id
 
     async def _check_running_limit(self, session_id: str, ws: str) -> None:
         """A message that would start a turn past the workspace's limit of

@@ -21,6 +21,14 @@ from sessiond.v1 import agent_pb2, event_pb2, thread_pb2
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
+THREAD_PREFIX = "sthr_"
+
+
+def is_thread(key: str) -> bool:
+    """Whether a stream key (a session's or a thread's id) is a thread's."""
+    return key.startswith(THREAD_PREFIX)
+
+
 STATUS_OF_NAME = {
     "running": thread_pb2.SESSION_THREAD_STATUS_RUNNING,
     "idle": thread_pb2.SESSION_THREAD_STATUS_IDLE,
@@ -233,6 +241,16 @@ class ThreadStore(StoreBase):
         )
         rows = await self._tx(lambda conn: list(conn.execute(query)), write=False)
         return [_event(r) for r in rows]
+
+    async def thread_last_seqs(self, thread_ids: Sequence[str]) -> dict[str, int]:
+        query = select(_T.c.id, _T.c.last_seq).where(_T.c.id.in_(list(thread_ids)))
+        rows = await self._tx(lambda conn: list(conn.execute(query)), write=False)
+        return {r.id: int(r.last_seq) for r in rows}
+
+    async def thread_events_between(
+        self, thread_id: str, first: int, last: int
+    ) -> list[event_pb2.SessionEvent]:
+        return await self.thread_events_after(thread_id, first - 1, last - first + 1)
 
     async def thread_last_seq(self, thread_id: str, *, ws: Scope) -> int:
         query = select(_T.c.last_seq).where(_T.c.id == thread_id, *in_scope(_T.c.workspace, ws))
