@@ -20,6 +20,7 @@ _last_rand = 0
 AGENT = "agent"
 ENVIRONMENT = "env"
 SESSION = "sesn"
+THREAD = "sthr"
 EVENT = "sevt"
 RESOURCE = "sesrsc"
 OUTCOME = "outc"

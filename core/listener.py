@@ -27,6 +27,7 @@ import asyncpg
 from google.protobuf.message import DecodeError
 from sessiond.core.fanout import Broker
 from sessiond.core.store.store import EVENTS_CHANNEL, Store
+from sessiond.core.store.threads import is_thread
 from sessiond.v1 import event_pb2
 from sqlalchemy.engine import make_url
 
@@ -129,7 +130,11 @@ class Listener:
         served = self._served()
         if not served:
             return
-        for sid, last in (await self._store.last_seqs(served)).items():
+        # Threads' events are not notified: streams of them on this replica
+        # catch up by this poll.
+        seqs = await self._store.last_seqs([s for s in served if not is_thread(s)])
+        seqs.update(await self._store.thread_last_seqs([s for s in served if is_thread(s)]))
+        for sid, last in seqs.items():
             if last > self._seen.get(sid, 0):
                 self._announce(sid, last, last)
 
@@ -176,7 +181,10 @@ class Listener:
             seen = first - 1
         while seen < last:
             upto = min(last, seen + MAX_BATCH)
-            events = await self._store.events_between(session_id, seen + 1, upto)
+            if is_thread(session_id):
+                events = await self._store.thread_events_between(session_id, seen + 1, upto)
+            else:
+                events = await self._store.events_between(session_id, seen + 1, upto)
             if not events:
                 break
             seen = events[-1].sequence

@@ -30,6 +30,7 @@ from sessiond.core.runtime.model import Model
 from sessiond.core.runtime.offline import OfflineModel
 from sessiond.core.runtime.offline_grader import OfflineGrader
 from sessiond.core.runtime.runtime import LeasePolicy, Runtime
+from sessiond.core.runtime.threads import Threads
 from sessiond.core.runtime.turn import RetryPolicy, Sleep, TurnContext
 from sessiond.core.runtime.workspaces import Workspaces, builtin_schemas
 from sessiond.core.scheduler import Scheduler
@@ -42,6 +43,7 @@ from sessiond.core.servicers.memory import MemoryStoreServicer
 from sessiond.core.servicers.resources import SessionResourceServicer
 from sessiond.core.servicers.sessions import SessionServicer
 from sessiond.core.servicers.skills import SkillServicer
+from sessiond.core.servicers.threads import SessionThreadServicer
 from sessiond.core.servicers.vaults import VaultServicer
 from sessiond.core.servicers.webhooks import WebhookServicer
 from sessiond.core.servicers.work import WorkServicer
@@ -49,6 +51,7 @@ from sessiond.core.services.agents import AgentService
 from sessiond.core.services.deployments import DeploymentService
 from sessiond.core.services.environments import EnvironmentService
 from sessiond.core.services.sessions import SessionService
+from sessiond.core.services.threads import ThreadService
 from sessiond.core.services.vaults import VaultService
 from sessiond.core.services.webhooks import Emitter, WebhookService
 from sessiond.core.services.work import WorkPolicy, WorkService
@@ -73,6 +76,7 @@ from sessiond.v1 import (
     session_pb2_grpc,
     session_resource_pb2_grpc,
     skill_pb2_grpc,
+    thread_pb2_grpc,
     vault_pb2_grpc,
     webhook_pb2_grpc,
     work_pb2_grpc,
@@ -119,6 +123,8 @@ class Servicers:
     vaults: VaultServicer
     deployments: DeploymentServicer
     webhooks: WebhookServicer
+    # Issue 13: session threads.
+    threads: SessionThreadServicer
 
     def register(self, server: grpc.aio.Server) -> None:
         """Adds every servicer to ``server`` (anything with the gRPC server's
@@ -137,6 +143,7 @@ class Servicers:
         vault_pb2_grpc.add_VaultServiceServicer_to_server(self.vaults, server)
         deployment_pb2_grpc.add_DeploymentServiceServicer_to_server(self.deployments, server)
         webhook_pb2_grpc.add_WebhookServiceServicer_to_server(self.webhooks, server)
+        thread_pb2_grpc.add_SessionThreadServiceServicer_to_server(self.threads, server)
 
 
 class CoreServer:
@@ -207,6 +214,7 @@ class CoreServer:
             system_notes=self.mounts.system_notes,
             remote=self.work,
             mcp=self.mcp,
+            threads=Threads(store, self.broker),
         )
         # The offline model's outcomes are graded offline (CONTRACT §3); any
         # other model grades with a request of its own.
@@ -259,11 +267,12 @@ class CoreServer:
         self.deployments.emit = self.emitter.emit
         self.session_relay = SessionRelay(self.emitter, store.workspace_of)
         self.log.committed = self.session_relay.observe
+        self.threads = ThreadService(store, self.broker)
         self.servicers = Servicers(
             AgentServicer(self.agents),
             EnvironmentServicer(self.environments),
             SessionServicer(self.sessions),
-            EventServicer(self.sessions, self.log, self.streams),
+            EventServicer(self.sessions, self.log, self.streams, self.threads),
             FileServicer(self.files),
             MemoryStoreServicer(self.memory),
             SessionResourceServicer(self.resources),
@@ -272,6 +281,7 @@ class CoreServer:
             VaultServicer(self.vaults),
             DeploymentServicer(self.deployments),
             WebhookServicer(self.webhooks),
+            SessionThreadServicer(self.threads),
         )
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
@@ -363,7 +373,9 @@ class CoreServer:
 
     def open_stream(self, request: event_pb2.StreamEventsRequest, *, ws: str) -> EventStream:
         """A session of workspace ``ws``: its event stream, attached once awaited,
-        then iterated, then closed."""
+        then iterated, then closed (one of its threads' with ``session_thread_id``)."""
+        if request.session_thread_id:
+            return self.threads.open_stream(request, ws=ws)
         return self.streams.open_stream(request, ws=ws)
 
     @property

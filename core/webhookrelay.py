@@ -38,7 +38,23 @@ def webhook_types(ev: event_pb2.SessionEvent) -> list[str]:
         return ["session.status_rescheduled"]
     if t == "span.outcome_evaluation_end":
         return ["session.outcome_evaluation_ended"]
-    return []
+    return [_THREAD_TYPES[t]] if t in _THREAD_TYPES else []
+
+
+# A thread's lifecycle, as mirrored on the primary thread (runtime/threads.py).
+_THREAD_TYPES = {
+    "session.thread_created": "session.thread_created",
+    "session.thread_status_idle": "session.thread_idled",
+    "session.thread_status_terminated": "session.thread_terminated",
+}
+
+
+def webhook_data(ev: event_pb2.SessionEvent, session_id: str) -> dict[str, str]:
+    """The webhook data fields of a committed session event (besides the type)."""
+    kind = ev.WhichOneof("payload")
+    if kind is not None and kind.startswith("session_thread_"):
+        return {"id": session_id, "session_thread_id": getattr(ev, kind).session_thread_id}
+    return {"id": session_id}
 
 
 class SessionRelay:
@@ -48,7 +64,9 @@ class SessionRelay:
     def __init__(self, emitter: Emitter, workspace_of: Callable[[str], Awaitable[str]]) -> None:
         self._emitter = emitter
         self._workspace_of = workspace_of
-        self._queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue(QUEUE_LIMIT)
+        self._queue: asyncio.Queue[tuple[str, str, dict[str, str]] | None] = asyncio.Queue(
+            QUEUE_LIMIT
+        )
         self._task: asyncio.Task[None] | None = None
 
     def observe(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> None:
@@ -57,7 +75,7 @@ class SessionRelay:
                 if self._task is None or self._task.done():
                     self._task = asyncio.create_task(self._run(), name="webhook relay")
                 try:
-                    self._queue.put_nowait((session_id, wtype))
+                    self._queue.put_nowait((session_id, wtype, webhook_data(ev, session_id)))
                 except asyncio.QueueFull:
                     log.warning("webhooks: relay queue full, %s of %s dropped", wtype, session_id)
 
@@ -66,12 +84,12 @@ class SessionRelay:
             item = await self._queue.get()
             if item is None:
                 return
-            session_id, wtype = item
+            session_id, wtype, data = item
             try:
                 ws = await self._workspace_of(session_id)
             except Exception:
                 continue  # deleted meanwhile
-            await self._emitter.emit(ws, wtype, {"id": session_id})
+            await self._emitter.emit(ws, wtype, data)
 
     async def close(self) -> None:
         if self._task is None or self._task.done():

@@ -21,6 +21,7 @@ from sessiond.edge import (
     skills,
 )
 from sessiond.edge import deployments as deployment_routes
+from sessiond.edge import threads as thread_routes
 from sessiond.edge import vaults as vault_routes
 from sessiond.edge import webhooks as webhook_routes
 from sessiond.edge import work as work_routes
@@ -78,6 +79,8 @@ def create_app(
     app.add_routes(deployment_routes.routes)
     # Webhooks (an extension: listed in /openapi.json with x-sessiond-extension).
     app.add_routes(webhook_routes.routes)
+    # Session threads of multiagent sessions (issue 13).
+    app.add_routes(thread_routes.routes)
     # Routes that need no key (CONTRACT.md §2): metrics, the API document, the console.
     app.router.add_get(metrics.METRICS_PATH, metrics.metrics, allow_head=False)
     console.install(app)

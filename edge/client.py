@@ -28,6 +28,7 @@ from sessiond.v1 import (
     session_pb2,
     session_resource_pb2,
     skill_pb2,
+    thread_pb2,
     vault_pb2,
     webhook_pb2,
     work_pb2,
@@ -42,6 +43,7 @@ __all__ = [
     "FileClient",
     "MemoryStoreClient",
     "SessionResourceClient",
+    "SessionThreadClient",
     "SkillClient",
     "SessionClient",
     "STREAM_EVENTS",
@@ -854,6 +856,43 @@ class WebhookClient(_Client):
         return await self._transport.unary(LIST_WEBHOOK_DELIVERIES, request, self._metadata)
 
 
+_T = thread_pb2
+_TF = _T.DESCRIPTOR
+THREADS = "SessionThreadService"
+LIST_SESSION_THREADS = unary_method(
+    _TF, THREADS, "ListSessionThreads", _T.ListSessionThreadsRequest, _T.ListSessionThreadsResponse
+)
+GET_SESSION_THREAD = unary_method(
+    _TF, THREADS, "GetSessionThread", _T.GetSessionThreadRequest, _T.GetSessionThreadResponse
+)
+ARCHIVE_SESSION_THREAD = unary_method(
+    _TF,
+    THREADS,
+    "ArchiveSessionThread",
+    _T.ArchiveSessionThreadRequest,
+    _T.ArchiveSessionThreadResponse,
+)
+
+
+class SessionThreadClient(_Client):
+    """``sessiond.v1.SessionThreadService``."""
+
+    async def list_session_threads(
+        self, request: _T.ListSessionThreadsRequest
+    ) -> _T.ListSessionThreadsResponse:
+        return await self._transport.unary(LIST_SESSION_THREADS, request, self._metadata)
+
+    async def get_session_thread(
+        self, request: _T.GetSessionThreadRequest
+    ) -> _T.GetSessionThreadResponse:
+        return await self._transport.unary(GET_SESSION_THREAD, request, self._metadata)
+
+    async def archive_session_thread(
+        self, request: _T.ArchiveSessionThreadRequest
+    ) -> _T.ArchiveSessionThreadResponse:
+        return await self._transport.unary(ARCHIVE_SESSION_THREAD, request, self._metadata)
+
+
 class CoreClient:
     """The core as the edge sees it: one typed client per service."""
 
@@ -873,6 +912,7 @@ class CoreClient:
         self.vaults = VaultClient(transport, metadata)
         self.deployments = DeploymentClient(transport, metadata)
         self.webhooks = WebhookClient(transport, metadata)
+        self.threads = SessionThreadClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
         """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""

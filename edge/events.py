@@ -36,9 +36,15 @@ async def send_events(request: web.Request) -> web.Response:
 
 @routes.get("/v1/sessions/{session_id}/events")
 async def list_events(request: web.Request) -> web.Response:
+    return await list_thread_events(request, "")
+
+
+async def list_thread_events(request: web.Request, thread_id: str) -> web.Response:
+    """A page of the session's events, or of one of its threads' (``thread_id``)."""
     q = request.query
     message = event_pb2.ListEventsRequest(
         session_id=request.match_info["session_id"],
+        session_thread_id=thread_id,
         types=get_list(q, "types"),
         **page_fields(q),
         **present(
@@ -60,9 +66,15 @@ async def list_events(request: web.Request) -> web.Response:
 
 @routes.get("/v1/sessions/{session_id}/events/stream")
 async def stream_events(request: web.Request) -> web.StreamResponse:
+    return await stream_thread_events(request, "")
+
+
+async def stream_thread_events(request: web.Request, thread_id: str) -> web.StreamResponse:
+    """The session's stream, or one of its threads' (``thread_id``)."""
     session_id = request.match_info["session_id"]
     message = event_pb2.StreamEventsRequest(
         session_id=session_id,
+        session_thread_id=thread_id,
         after_event_id=text_value(request.headers.get("Last-Event-ID"), "The Last-Event-ID header")
         or text_value(request.query.get("after"), "The after parameter")
         or "",

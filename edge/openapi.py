@@ -23,13 +23,14 @@ from sessiond.v1 import (
     event_pb2,
     options_pb2,
     session_pb2,
+    thread_pb2,
     webhook_pb2,
 )
 
 OPENAPI_PATH: Final = "/openapi.json"
 BETA_HEADER: Final = "managed-agents-2026-04-01"
 
-_MODULES: Final = (agent_pb2, environment_pb2, session_pb2, event_pb2, webhook_pb2)
+_MODULES: Final = (agent_pb2, environment_pb2, session_pb2, event_pb2, webhook_pb2, thread_pb2)
 # Routes of sessiond's own, beyond the public API: marked ``x-sessiond-extension``.
 EXTENSION_PREFIXES: Final = ("/v1/webhooks",)
 _SCALARS: Final[dict[int, dict[str, Any]]] = {

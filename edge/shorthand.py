@@ -50,7 +50,17 @@ def agent_fields(body: dict[str, Any]) -> dict[str, Any]:
         out["model"] = model(out["model"])
     if "tools" in out:
         out["tools"] = tools(out["tools"])
+    if "multiagent" in out:
+        out["multiagent"] = multiagent(out["multiagent"])
     return out
+
+
+def multiagent(value: Any) -> Any:
+    """Each roster entry given as an agent id becomes ``{"type": "agent", "id": …}``."""
+    if not isinstance(value, dict) or not isinstance(value.get("agents"), list):
+        return value
+    agents = [{"type": "agent", "id": a} if isinstance(a, str) else a for a in value["agents"]]
+    return {**value, "agents": agents}
 
 
 def session_agent(value: Any) -> Any:

@@ -27,6 +27,7 @@ from sessiond.v1 import (
     session_pb2,
     session_resource_pb2,
     skill_pb2,
+    thread_pb2,
     vault_pb2,
     webhook_pb2,
     work_pb2,
@@ -46,6 +47,7 @@ FILES = (
     vault_pb2,
     deployment_pb2,
     webhook_pb2,
+    thread_pb2,
 )
 Options = descriptor_pb2.MethodOptions
 
@@ -82,8 +84,8 @@ def test_every_rpc_states_its_idempotency_level() -> None:
     methods = proto_methods()
     # 21 of agents, environments, sessions, events; 33 of issue 12; 21 of issue 11;
     # 10 of deployments (issue 13).
-    # 7 of webhooks.
-    assert len(methods) == 92
+    # 7 of webhooks; 3 of session threads.
+    assert len(methods) == 95
     unstated = [path for path, _, stated in methods if not stated]
     assert unstated == []
 

@@ -50,6 +50,8 @@ EMPTY = "google.protobuf.Empty"
 FIELD_MASK = "google.protobuf.FieldMask"
 TIMESTAMP_TEXT = "2026-11-21T12:00:00.123456Z"
 INPUT_ONLY = {"sessiond.v1.GitHubRepositoryResource.authorization_token"}
+# Union members a request may use but a response never holds (the core resolves them).
+INPUT_ONLY_VARIANTS = {("sessiond.v1.RosterEntry", "self")}
 
 EVENT_ADAPTER: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(BetaManagedAgentsSessionEvent)
 PARAMS_ADAPTER: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(BetaManagedAgentsEventParams)
@@ -67,14 +69,6 @@ def json_type_of(desc: Descriptor) -> str:
 
 # Struct fields whose content the SDK types precisely.
 STRUCT_VALUES: dict[str, dict[str, Any]] = {
-    "sessiond.v1.Agent.multiagent": {
-        "type": "coordinator",
-        "agents": [{"type": "advisor", "model": "claude-opus-4-8"}],
-    },
-    "sessiond.v1.SessionAgent.multiagent": {
-        "type": "coordinator",
-        "agents": [{"type": "advisor", "model": "claude-opus-4-8"}],
-    },
     "sessiond.v1.CustomTool.input_schema": {
         "type": "object",
         "properties": {"query": {"type": "string"}},
@@ -428,6 +422,8 @@ def test_full_resource_round_trips(cls: type[Message], model: Any) -> None:
 def resource_variant_cases() -> Iterator[Any]:
     for cls, model in RESOURCES:
         for union, member in union_variants(cls.DESCRIPTOR):
+            if (union, member) in INPUT_ONLY_VARIANTS:
+                continue
             short = union.removeprefix("sessiond.v1.")
             yield pytest.param(cls, model, union, member, id=f"{cls.__name__}-{short}.{member}")
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from google.protobuf import json_format
 from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
 from sessiond.core.runtime.model import Message, Part, Text, ToolResult, ToolUse
+from sessiond.core.runtime.toolplan import DELEGATE_TOOL
 from sessiond.v1 import common_pb2, event_pb2
 
 
@@ -76,6 +77,8 @@ class _Builder:
         self.messages: list[Message] = []
         self.open_uses: list[str] = []
         self.fresh = False
+        # Thread id -> the delegate call that waits for that thread's reply.
+        self.sent: dict[str, str] = {}
 
     def copy(self) -> _Builder:
         """A builder that goes on from here; only the last message can still grow."""
@@ -86,6 +89,7 @@ class _Builder:
             other.messages[-1] = Message(last.role, list(last.parts))
         other.open_uses = list(self.open_uses)
         other.fresh = self.fresh
+        other.sent = dict(self.sent)
         return other
 
     def _add(self, role: str, part: Part | None, new: bool = False) -> None:
@@ -130,6 +134,8 @@ class _Builder:
             self._add("assistant", Text(block_text(list(ev.agent_message.content))))
         elif kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):
             use = getattr(ev, kind)
+            if use.HasField("session_thread_id"):
+                return  # cross-posted from a thread: that thread's call, not this agent's
             self._add("assistant", ToolUse(ev.id, use.name, json_format.MessageToDict(use.input)))
             self.open_uses.append(ev.id)
         elif kind == "agent_tool_result":
@@ -143,9 +149,32 @@ class _Builder:
             self._result(ToolResult(u.tool_use_id, block_text(list(u.content)), u.is_error))
         elif kind == "user_custom_tool_result":
             c = ev.user_custom_tool_result
+            if c.HasField("session_thread_id"):
+                return  # routed to a thread
             self._result(ToolResult(c.custom_tool_use_id, block_text(list(c.content)), c.is_error))
+        elif kind == "agent_thread_message_sent":
+            m = ev.agent_thread_message_sent
+            if m.HasField("to_agent_name"):
+                # The coordinator delegating: a call of its delegate tool.
+                text = block_text(list(m.content))
+                args = {"agent": m.to_agent_name, "message": text}
+                self._add("assistant", ToolUse(ev.id, DELEGATE_TOOL, args))
+                self.open_uses.append(ev.id)
+                self.sent[m.to_session_thread_id] = ev.id
+        elif kind == "agent_thread_message_received":
+            m = ev.agent_thread_message_received
+            text = block_text(list(m.content))
+            if m.HasField("from_agent_name"):
+                # A roster agent's reply: the result of the delegate call.
+                use_id = self.sent.pop(m.from_session_thread_id, "")
+                self._result(ToolResult(use_id, text, False))
+            else:
+                # Work the coordinator sent to this thread.
+                self._user_turn(text)
         elif kind == "user_tool_confirmation":
             d = ev.user_tool_confirmation
+            if d.HasField("session_thread_id"):
+                return  # routed to a thread
             if d.result == event_pb2.TOOL_CONFIRMATION_RESULT_DENY:
                 reason = d.deny_message if d.HasField("deny_message") else ""
                 text = "The user denied this tool call." + (f" {reason}" if reason else "")

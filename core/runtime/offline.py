@@ -33,8 +33,11 @@ from sessiond.core.runtime.model import (
     count_words,
     prompt_words,
 )
+from sessiond.core.runtime.toolplan import DELEGATE_TOOL
 
 Sleep = Callable[[float], Awaitable[None]]
+# Steps that are tool calls: consecutive ones are one model response.
+_CALLS = ("tool", "delegate")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def segments(steps: list[Step]) -> list[list[Step]]:
     for i, step in enumerate(steps):
         out[-1].append(step)
         nxt = steps[i + 1] if i + 1 < len(steps) else None
-        if step.verb == "tool" and (nxt is None or nxt.verb != "tool"):
+        if step.verb in _CALLS and (nxt is None or nxt.verb not in _CALLS):
             out.append([])
     return out
 
@@ -122,6 +125,15 @@ class OfflineModel:
                     await self._sleep(_seconds(step.arg))
                 elif step.verb == "tool":
                     calls.append(_tool_call(step))
+                elif step.verb == "delegate":
+                    name, _, message = step.arg.partition(" ")
+                    calls.append(
+                        ToolCall(
+                            ids.new_id("toolu"),
+                            DELEGATE_TOOL,
+                            {"agent": name, "message": message.strip()},
+                        )
+                    )
             if calls:
                 for call in calls:
                     out_words += count_words(call.name)

@@ -14,6 +14,10 @@ from sessiond.v1 import agent_pb2
 BUILTIN = "builtin"
 CUSTOM = "custom"
 MCP = "mcp"
+DELEGATE = "delegate"
+# The tool a coordinator delegates with (docs "Multiagent orchestration": the
+# coordinator sends work to a roster agent, which runs in a thread of its own).
+DELEGATE_TOOL = "delegate"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,27 @@ class ToolPlan:
                         self._kinds[cfg.name] = ToolKind(
                             MCP, _policy(cfg.permission_policy), ms.mcp_server_name
                         )
+
+        roster = agent.multiagent.coordinator.agents
+        if roster and DELEGATE_TOOL not in self._kinds:
+            self._kinds[DELEGATE_TOOL] = ToolKind(DELEGATE)
+            names = sorted({a.name for a in roster})
+            self._specs.append(
+                ToolSpec(
+                    DELEGATE_TOOL,
+                    "Send a task to an agent of your roster. It works on it in a session "
+                    "thread of its own (keeping what it did before) and its reply comes back "
+                    "as this tool's result.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "agent": {"type": "string", "enum": names},
+                            "message": {"type": "string"},
+                        },
+                        "required": ["agent", "message"],
+                    },
+                )
+            )
 
     def _add_mcp(self, ms: agent_pb2.McpToolset, listed: Sequence[McpTool]) -> None:
         """The listed tools of one MCP server, under its toolset's configs (a tool

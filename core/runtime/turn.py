@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,16 @@ from sessiond.core.runtime.model import (
     Usage,
 )
 from sessiond.core.runtime.ports import EventSink, RemoteTools
-from sessiond.core.runtime.toolplan import CUSTOM, MCP, ToolPlan
+from sessiond.core.runtime.threads import (
+    Delegation,
+    Threads,
+    cross_posts,
+    received_by_thread,
+    reply_events,
+    sent,
+    thread_session,
+)
+from sessiond.core.runtime.toolplan import CUSTOM, DELEGATE, MCP, ToolPlan
 from sessiond.core.sessionstate import (
     Status,
     answer_target,
@@ -93,6 +103,8 @@ class TurnContext:
     remote: RemoteTools | None = None
     # MCP toolsets, reached from this process (None: every MCP call is an error).
     mcp: McpToolbox | None = None
+    # Session threads of coordinators (None: a turn of a thread, which delegates to nobody).
+    threads: Threads | None = None
 
 
 def new_event(**payload: Any) -> NewEvent:
@@ -195,6 +207,8 @@ class Turn:
         self._hold_idle = hold_idle
         self._continuing = continuing
         self.ended = ""
+        # Delegate calls of a coordinator: the thread each goes to, or why it cannot.
+        self._delegations: dict[str, Delegation | str] = {}
 
     async def run(self) -> None:
         agent = self._session.agent
@@ -419,7 +433,23 @@ class Turn:
             kind = self._plan.kind(call.name)
             args = struct_pb2.Struct()
             args.update(call.input)
-            if kind is not None and kind.kind == CUSTOM:
+            if kind is not None and kind.kind == DELEGATE and self._ctx.threads is not None:
+                prep = await self._ctx.threads.prepare(self._session, call.input)
+                if not isinstance(prep, str):
+                    delegation, created = prep
+                    new.extend(created)
+                    ev = sent(delegation)
+                    self._delegations[ev.id] = delegation
+                    new.append(ev)
+                    out.append((ev.id, call))
+                    continue
+                ev = new_event(
+                    agent_tool_use=event_pb2.AgentToolUseEvent(
+                        name=call.name, input=args, evaluated_permission=event_pb2.PERMISSION_DENY
+                    )
+                )
+                self._delegations[ev.id] = prep
+            elif kind is not None and kind.kind == CUSTOM:
                 ev = new_event(
                     agent_custom_tool_use=event_pb2.AgentCustomToolUseEvent(
                         name=call.name, input=args
@@ -470,6 +500,13 @@ class Turn:
                 await self._tool_result(
                     event_id, f"Unknown tool {call.name!r}: this agent has no such tool.", True
                 )
+            elif kind.kind == DELEGATE:
+                delegation = self._delegations.get(event_id)
+                if isinstance(delegation, Delegation):
+                    waiting += await self._delegate(delegation)
+                else:
+                    reason = delegation or "This agent cannot delegate."
+                    await self._tool_result(event_id, reason, True)
             elif kind.kind == CUSTOM or kind.policy == "always_ask":
                 waiting.append(event_id)
             elif self._remote and kind.kind != MCP:
@@ -492,6 +529,7 @@ class Turn:
         order = pending_actions(events, remote=remote)
         waiting = set(order)
         by_id = {e.id: e for e in events}
+        routed: dict[str, list[event_pb2.SessionEvent]] = {}
         for ans in queued_answers(events):
             target = answer_target(ans)
             if target not in waiting:
@@ -500,6 +538,12 @@ class Turn:
             if ans.HasField("user_tool_result"):
                 continue
             use_ev = by_id[target]
+            thread_id = _thread_of(use_ev)
+            if thread_id:
+                # Answered through the primary thread: the thread that asked takes it.
+                routed.setdefault(thread_id, []).append(ans)
+                waiting.discard(target)
+                continue
             if remote and use_ev.HasField("agent_tool_use"):
                 # The worker runs it once allowed; its result is what resumes the turn.
                 continue
@@ -514,6 +558,12 @@ class Turn:
             else:
                 use = use_ev.agent_tool_use
                 await self._run_builtin(use_ev.id, use.name, _struct_dict(use.input))
+        if routed:
+            for thread_id, answers in routed.items():
+                await self._resume_thread(thread_id, answers)
+            await self._flush()
+            events = await self._log.history(self._sid)
+            return pending_actions(events, remote=remote)
         if not remote:
             return [i for i in order if i in waiting]
         await self._flush()
@@ -522,6 +572,59 @@ class Turn:
         if self._ctx.remote is not None and set(left) & set(remote_calls(events).open):
             await self._ctx.remote.need_worker(self._session)
         return left
+
+    # ------------------------------------------------------------------ threads
+
+    async def _delegate(self, d: Delegation, *, resume: bool = False) -> list[str]:
+        """Runs the thread's turn on the delegated message; its reply comes back
+        to this thread, or its tool uses that wait for the client are
+        cross-posted here (returned: this turn then waits for them too)."""
+        threads = self._ctx.threads
+        assert threads is not None
+        tid = d.thread.thread.id
+        sink = threads.sink(self._log, self._sid, d.thread, self._ctx.owner)
+        ctx = dataclasses.replace(
+            self._ctx, log=sink, conversations=threads.conversations(tid), threads=None
+        )
+        trigger: list[str] = []
+        if not resume:
+            start = received_by_thread(d)
+            await sink.append(self._sid, [start])
+            trigger = [start.id]
+        await self._flush()
+        turn = Turn(ctx, thread_session(self._session, d.thread), trigger, resume=resume)
+        await turn.run()
+        if turn.ended == "requires_action":
+            events = await self._log.history(self._sid)
+            seen = {e.id for e in events}
+            posts = [p for p in cross_posts(await threads.waiting(tid), tid) if p.id not in seen]
+            if posts:
+                await self._append(posts)
+            return [p.id for p in posts]
+        on_thread, on_primary = reply_events(d, await threads.reply(tid))
+        await sink.append(self._sid, [on_thread])
+        await self._append([on_primary])
+        return []
+
+    async def _resume_thread(
+        self, thread_id: str, answers: list[event_pb2.SessionEvent]
+    ) -> list[str]:
+        threads = self._ctx.threads
+        if threads is None:
+            return []
+        d = await threads.delegation_of(self._sid, thread_id)
+        if d is None:
+            return []
+        sink = threads.sink(self._log, self._sid, d.thread, self._ctx.owner)
+        copies = []
+        for ans in answers:
+            kind = ans.WhichOneof("payload") or ""
+            copy = event_pb2.SessionEvent()
+            getattr(copy, kind).CopyFrom(getattr(ans, kind))
+            getattr(copy, kind).ClearField("session_thread_id")
+            copies.append(NewEvent(ans.id, TYPE_BY_FIELD[kind], copy, processed=False))
+        await sink.append(self._sid, copies)
+        return await self._delegate(d, resume=True)
 
     async def _run_builtin(self, event_id: str, name: str, args: dict[str, Any]) -> None:
         with telemetry.tool_span(name, event_id, "builtin") as span:
@@ -580,6 +683,16 @@ class Turn:
             )
         )
         self._log.preview(self._sid, "agent.message", item)
+
+
+def _thread_of(ev: event_pb2.SessionEvent) -> str:
+    """The thread a cross-posted tool use came from ("" for this thread's own)."""
+    kind = ev.WhichOneof("payload")
+    if kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):
+        use = getattr(ev, kind)
+        if use.HasField("session_thread_id"):
+            return str(use.session_thread_id)
+    return ""
 
 
 def _mcp_error(e: McpError) -> NewEvent:

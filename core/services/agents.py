@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 from sessiond.core import errors, ids
+from sessiond.core.services import roster
 from sessiond.core.services.common import (
     check_metadata,
     copy_field,
@@ -143,11 +144,18 @@ class AgentService:
         agent.metadata.update(req.metadata)
         check_metadata(agent.metadata)
         normalize_config(agent)
+        await roster.resolve(agent, self._getter(ws))
         agent.created_at.CopyFrom(now)
         agent.updated_at.CopyFrom(now)
         await self._store.insert_agent(agent, ws=ws)
         await self.emit(ws, "agent.created", {"id": agent.id})
         return agent
+
+    def _getter(self, ws: str) -> roster.GetAgent:
+        async def get(agent_id: str, version: int | None) -> agent_pb2.Agent:
+            return await self._store.get_agent(agent_id, version, ws=ws)
+
+        return get
 
     async def get(self, agent_id: str, version: int | None, *, ws: str) -> agent_pb2.Agent:
         if version is not None and version < 1:
@@ -178,9 +186,12 @@ class AgentService:
             new.ClearField(path)
             copy_field(req, new, path)
         normalize_config(new)
+        if "multiagent" in paths:
+            await roster.resolve(new, self._getter(ws))
         if new == current:
             return current
         new.version = current.version + 1
+        roster.set_self_version(new, new.version)
         new.updated_at.CopyFrom(to_timestamp(now_us()))
         await self._store.add_agent_version(new, current.version, ws=ws)
         await self.emit(ws, "agent.updated", {"id": new.id})

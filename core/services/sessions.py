@@ -50,8 +50,8 @@ _SNAPSHOT_FIELDS = (
     "mcp_servers",
     "skills",
     "execution_identity",
-    "multiagent",
 )
+_THREAD_AGENT_FIELDS = (*_SNAPSHOT_FIELDS, "id", "version")
 _OVERRIDES = ("model", "system", "tools", "mcp_servers", "skills")
 
 
@@ -186,7 +186,28 @@ class SessionService:
                     snap.ClearField(name)
                     copy_field(o, snap, name)
         normalize_config(snap)
+        if agent.HasField("multiagent"):
+            await self._snapshot_roster(agent, snap, ws=ws)
         return snap
+
+    async def _snapshot_roster(
+        self, agent: agent_pb2.Agent, snap: agent_pb2.SessionAgent, *, ws: str
+    ) -> None:
+        """Each roster agent's full definition at its pinned version; ``self``
+        copies are the coordinator with the session's overrides (docs
+        "Multiagent orchestration")."""
+        roster = snap.multiagent.coordinator
+        roster.SetInParent()
+        for entry in agent.multiagent.coordinator.agents:
+            ref = entry.agent
+            source: agent_pb2.Agent | agent_pb2.SessionAgent
+            if ref.id == agent.id:
+                source = snap
+            else:
+                source = await self._store.get_agent(ref.id, ref.version, ws=ws)
+            member = roster.agents.add()
+            for name in _THREAD_AGENT_FIELDS:
+                copy_field(source, member, name)
 
     async def get(self, session_id: str, *, ws: str) -> session_pb2.Session:
         return await self._store.get_session(session_id, ws=ws)
@@ -303,6 +324,7 @@ class SessionService:
             # caller's workspace has one to check against.
             await self._store.get_session(req.session_id, ws=ws)
             await self._check_answers(req.session_id, answers)
+            await self._mark_thread_answers(req.session_id, new)
         # The append itself is scoped: another workspace's session is not found.
         stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
         if any(e.type == "user.define_outcome" for e in new):
@@ -327,6 +349,27 @@ class SessionService:
             if self._files is None:
                 raise errors.InvalidArgument(f'{where}: this server has no Files API for "file".')
             await self._files.rubric_text(rubric.file.file_id, ws, where)
+
+    async def _mark_thread_answers(self, session_id: str, new: list[NewEvent]) -> None:
+        """An answer to a tool use cross-posted from a thread names that thread
+        (the SDK: "Set by the server to the subagent thread this ... was routed to")."""
+        events = await self._log.history(session_id)
+        origin: dict[str, str] = {}
+        for ev in events:
+            kind = ev.WhichOneof("payload")
+            if kind in ("agent_tool_use", "agent_custom_tool_use", "agent_mcp_tool_use"):
+                use = getattr(ev, kind)
+                if use.HasField("session_thread_id"):
+                    origin[ev.id] = use.session_thread_id
+        if not origin:
+            return
+        for sent in new:
+            kind = sent.payload.WhichOneof("payload")
+            if kind not in ("user_tool_confirmation", "user_custom_tool_result"):
+                continue
+            thread_id = origin.get(answer_target(sent.payload) or "")
+            if thread_id:
+                getattr(sent.payload, kind).session_thread_id = thread_id
 
     async def _check_running_limit(self, session_id: str, ws: str) -> None:
         """A message that would start a turn past the workspace's limit of

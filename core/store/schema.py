@@ -239,4 +239,6 @@ deployment_runs = Table(
     UniqueConstraint("deployment_id", "scheduled_at", name="deployment_runs_one_per_tick"),
     Index("deployment_runs_by_workspace", "workspace", "created_at", "id"),
 )
+# The tables of session threads (issue 13).
+from sessiond.core.store import threads_schema as _threads_schema  # noqa: E402,F401
 from sessiond.core.store import webhooks_schema as _webhooks_schema  # noqa: E402,F401

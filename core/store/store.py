@@ -20,6 +20,7 @@ from sessiond.core.store.engine import UnsupportedDatabase, open_backend
 from sessiond.core.store.events import EventStore
 from sessiond.core.store.leases import LeaseStore
 from sessiond.core.store.resources import AgentStore, EnvironmentStore, SessionStore
+from sessiond.core.store.threads import ThreadStore
 from sessiond.core.store.types import (
     EVENTS_CHANNEL,
     STATUS_NAMES,
@@ -48,7 +49,14 @@ __all__ = [
 
 
 class Store(
-    AgentStore, EnvironmentStore, SessionStore, EventStore, LeaseStore, VaultStore, WorkStore
+    AgentStore,
+    EnvironmentStore,
+    SessionStore,
+    EventStore,
+    LeaseStore,
+    VaultStore,
+    WorkStore,
+    ThreadStore,
 ):
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -49,11 +49,11 @@ class Agent(_message.Message):
     skills: _containers.RepeatedCompositeFieldContainer[Skill]
     metadata: _containers.ScalarMap[str, str]
     execution_identity: ExecutionIdentity
-    multiagent: _struct_pb2.Struct
+    multiagent: Multiagent
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     archived_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., archived_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[Multiagent, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., archived_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ModelConfig(_message.Message):
     __slots__ = ("id", "effort", "inference_geo", "speed")
@@ -284,8 +284,72 @@ class SessionAgent(_message.Message):
     mcp_servers: _containers.RepeatedCompositeFieldContainer[McpServer]
     skills: _containers.RepeatedCompositeFieldContainer[Skill]
     execution_identity: ExecutionIdentity
-    multiagent: _struct_pb2.Struct
-    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    multiagent: SessionMultiagent
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[SessionMultiagent, _Mapping]] = ...) -> None: ...
+
+class Multiagent(_message.Message):
+    __slots__ = ("coordinator",)
+    COORDINATOR_FIELD_NUMBER: _ClassVar[int]
+    coordinator: MultiagentCoordinator
+    def __init__(self, coordinator: _Optional[_Union[MultiagentCoordinator, _Mapping]] = ...) -> None: ...
+
+class MultiagentCoordinator(_message.Message):
+    __slots__ = ("agents",)
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    agents: _containers.RepeatedCompositeFieldContainer[RosterEntry]
+    def __init__(self, agents: _Optional[_Iterable[_Union[RosterEntry, _Mapping]]] = ...) -> None: ...
+
+class RosterEntry(_message.Message):
+    __slots__ = ("agent", "self")
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    SELF_FIELD_NUMBER: _ClassVar[int]
+    agent: RosterAgent
+    self: _empty_pb2.Empty
+    def __init__(self_, agent: _Optional[_Union[RosterAgent, _Mapping]] = ..., self: _Optional[_Union[_empty_pb2.Empty, _Mapping]] = ...) -> None: ...
+
+class RosterAgent(_message.Message):
+    __slots__ = ("id", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    version: int
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class SessionMultiagent(_message.Message):
+    __slots__ = ("coordinator",)
+    COORDINATOR_FIELD_NUMBER: _ClassVar[int]
+    coordinator: SessionMultiagentCoordinator
+    def __init__(self, coordinator: _Optional[_Union[SessionMultiagentCoordinator, _Mapping]] = ...) -> None: ...
+
+class SessionMultiagentCoordinator(_message.Message):
+    __slots__ = ("agents",)
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    agents: _containers.RepeatedCompositeFieldContainer[SessionThreadAgent]
+    def __init__(self, agents: _Optional[_Iterable[_Union[SessionThreadAgent, _Mapping]]] = ...) -> None: ...
+
+class SessionThreadAgent(_message.Message):
+    __slots__ = ("id", "version", "name", "description", "system", "model", "tools", "mcp_servers", "skills", "execution_identity")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    MCP_SERVERS_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    version: int
+    name: str
+    description: str
+    system: str
+    model: ModelConfig
+    tools: _containers.RepeatedCompositeFieldContainer[AgentTool]
+    mcp_servers: _containers.RepeatedCompositeFieldContainer[McpServer]
+    skills: _containers.RepeatedCompositeFieldContainer[Skill]
+    execution_identity: ExecutionIdentity
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ...) -> None: ...
 
 class CreateAgentRequest(_message.Message):
     __slots__ = ("name", "description", "system", "model", "tools", "mcp_servers", "skills", "metadata", "execution_identity", "multiagent")
@@ -315,8 +379,8 @@ class CreateAgentRequest(_message.Message):
     skills: _containers.RepeatedCompositeFieldContainer[Skill]
     metadata: _containers.ScalarMap[str, str]
     execution_identity: ExecutionIdentity
-    multiagent: _struct_pb2.Struct
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    multiagent: Multiagent
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[Multiagent, _Mapping]] = ...) -> None: ...
 
 class CreateAgentResponse(_message.Message):
     __slots__ = ("agent",)
@@ -374,8 +438,8 @@ class UpdateAgentRequest(_message.Message):
     metadata: _containers.ScalarMap[str, str]
     metadata_remove: _containers.RepeatedScalarFieldContainer[str]
     execution_identity: ExecutionIdentity
-    multiagent: _struct_pb2.Struct
-    def __init__(self, agent_id: _Optional[str] = ..., version: _Optional[int] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., metadata_remove: _Optional[_Iterable[str]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    multiagent: Multiagent
+    def __init__(self, agent_id: _Optional[str] = ..., version: _Optional[int] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., system: _Optional[str] = ..., model: _Optional[_Union[ModelConfig, _Mapping]] = ..., tools: _Optional[_Iterable[_Union[AgentTool, _Mapping]]] = ..., mcp_servers: _Optional[_Iterable[_Union[McpServer, _Mapping]]] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., metadata_remove: _Optional[_Iterable[str]] = ..., execution_identity: _Optional[_Union[ExecutionIdentity, _Mapping]] = ..., multiagent: _Optional[_Union[Multiagent, _Mapping]] = ...) -> None: ...
 
 class UpdateAgentResponse(_message.Message):
     __slots__ = ("agent",)

@@ -776,7 +776,7 @@ class SendEventsResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[SessionEvent, _Mapping]]] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
-    __slots__ = ("session_id", "page_size", "page_token", "order", "types", "created_at_gt", "created_at_gte", "created_at_lt", "created_at_lte")
+    __slots__ = ("session_id", "page_size", "page_token", "order", "types", "created_at_gt", "created_at_gte", "created_at_lt", "created_at_lte", "session_thread_id")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -786,6 +786,7 @@ class ListEventsRequest(_message.Message):
     CREATED_AT_GTE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_LT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_LTE_FIELD_NUMBER: _ClassVar[int]
+    SESSION_THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     page_size: int
     page_token: str
@@ -795,7 +796,8 @@ class ListEventsRequest(_message.Message):
     created_at_gte: _timestamp_pb2.Timestamp
     created_at_lt: _timestamp_pb2.Timestamp
     created_at_lte: _timestamp_pb2.Timestamp
-    def __init__(self, session_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order: _Optional[_Union[_common_pb2.SortOrder, str]] = ..., types: _Optional[_Iterable[str]] = ..., created_at_gt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at_gte: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at_lt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at_lte: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    session_thread_id: str
+    def __init__(self, session_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order: _Optional[_Union[_common_pb2.SortOrder, str]] = ..., types: _Optional[_Iterable[str]] = ..., created_at_gt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at_gte: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at_lt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at_lte: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session_thread_id: _Optional[str] = ...) -> None: ...
 
 class ListEventsResponse(_message.Message):
     __slots__ = ("events", "next_page_token")
@@ -806,14 +808,16 @@ class ListEventsResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[SessionEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StreamEventsRequest(_message.Message):
-    __slots__ = ("session_id", "after_event_id", "event_deltas")
+    __slots__ = ("session_id", "after_event_id", "event_deltas", "session_thread_id")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     AFTER_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_DELTAS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     after_event_id: str
     event_deltas: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, session_id: _Optional[str] = ..., after_event_id: _Optional[str] = ..., event_deltas: _Optional[_Iterable[str]] = ...) -> None: ...
+    session_thread_id: str
+    def __init__(self, session_id: _Optional[str] = ..., after_event_id: _Optional[str] = ..., event_deltas: _Optional[_Iterable[str]] = ..., session_thread_id: _Optional[str] = ...) -> None: ...
 
 class StreamEventsResponse(_message.Message):
     __slots__ = ("event", "start", "delta")
