@@ -82,7 +82,14 @@ class EventStream:
                 self._last = await self._source.event_seq(self._session_id, after, ws=self._ws)
                 self._replaying = True
             else:
-                self._last = await self._source.last_seq(self._session_id, ws=self._ws)
+                ws = self._ws
+                known = None if ws is None else self._broker.tail(self._session_id, ws)
+                if known is not None:
+                    self._last = known  # no read: this process saw every commit since
+                else:
+                    self._last = await self._source.last_seq(self._session_id, ws=ws)
+                    if ws is not None:
+                        self._broker.note_tail(self._session_id, ws, self._last)
         except BaseException:
             self._broker.unsubscribe(sub)
             raise

@@ -8,13 +8,16 @@ client to resume), so a slow reader never slows the writer or the others.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sessiond.core import telemetry
 from sessiond.v1 import event_pb2
 
 DEFAULT_QUEUE_SIZE = 1024
+# Sessions whose newest committed sequence is remembered (see Broker.tail).
+MAX_TAILS = 4096
 
 
 class SubscriberLagged(Exception):
@@ -42,13 +45,21 @@ class Subscription:
 
 
 class Broker:
-    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE, *, track_tails: bool = False) -> None:
         self._subs: dict[str, set[Subscription]] = {}
         # Highest sequence published per session with subscribers: an event
         # that arrives twice (committed here and announced by the database)
         # goes out once.
         self._high: dict[str, int] = {}
         self._queue_size = queue_size
+        # With ``track_tails`` (this process is the database's only writer, so
+        # every commit is published here): per recently streamed session, its
+        # workspace and newest sequence, kept current by ``publish``. A stream
+        # opened without Last-Event-ID takes its position from here instead of
+        # a read.
+        self._tails: OrderedDict[str, tuple[str, int]] | None = (
+            OrderedDict() if track_tails else None
+        )
 
     def subscribe(self, session_id: str, deltas: Iterable[str] = ()) -> Subscription:
         sub = Subscription(session_id, frozenset(deltas), asyncio.Queue(self._queue_size + 1))
@@ -79,7 +90,38 @@ class Broker:
         """The highest sequence published to this session's streams (0: none)."""
         return self._high.get(session_id, 0)
 
-    def publish(self, session_id: str, events: Iterable[event_pb2.SessionEvent]) -> None:
+    def tail(self, session_id: str, ws: str) -> int | None:
+        """The newest sequence committed to ``session_id`` if it is known here and
+        the session belongs to ``ws``; None when it must be read from the store.
+        Commits not yet published may follow it: they are published later, so a
+        stream subscribed before taking this position receives them."""
+        tails = self._tails
+        known = None if tails is None else tails.get(session_id)
+        if known is None or known[0] != ws:
+            return None
+        tails.move_to_end(session_id)  # type: ignore[union-attr]
+        return known[1]
+
+    def note_tail(self, session_id: str, ws: str, seq: int) -> None:
+        """Records what a stream read from the store: the session is in ``ws`` and
+        has ``seq`` committed. The caller holds a subscription on the session, so a
+        publish during its read is counted too."""
+        tails = self._tails
+        if tails is None:
+            return
+        old = tails.get(session_id)
+        seq = max(seq, self._high.get(session_id, 0), 0 if old is None else old[1])
+        tails[session_id] = (ws, seq)
+        tails.move_to_end(session_id)
+        if len(tails) > MAX_TAILS:
+            tails.popitem(last=False)
+
+    def publish(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> None:
+        tails = self._tails
+        if tails is not None and events:
+            known = tails.get(session_id)
+            if known is not None and events[-1].sequence > known[1]:
+                tails[session_id] = (known[0], events[-1].sequence)
         subs = self._subs.get(session_id)
         if not subs:
             return
@@ -104,6 +146,8 @@ class Broker:
     def close_session(self, session_id: str) -> None:
         """Ends every stream of a session (it was deleted)."""
         self._high.pop(session_id, None)
+        if self._tails is not None:
+            self._tails.pop(session_id, None)
         for sub in list(self._subs.pop(session_id, ())):
             self._cut(sub, lagged=False)
 

@@ -176,7 +176,9 @@ class CoreServer:
         self.tls = tls
         # This replica's name in turn leases; the pid lets an operator find it.
         self.replica_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.broker = Broker()
+        # The only writer of a database no other replica shares sees every
+        # commit: its streams may take their starting position without a read.
+        self.broker = Broker(track_tails=not store.shared)
         self.log = EventLog(store, self.broker, cache_bytes=cache_bytes)
         # Issue 12: files, memory stores, session resources (mounted under the
         # session's workspace; bound into the sandbox, or mapped by the toolbox).
@@ -240,6 +242,8 @@ class CoreServer:
                 self.runtime.observe,
             )
             self.log.relay = self.listener.relay_preview
+            self.log.committed_range = self.listener.note_committed
+            self.listener.settle = self.log.settled
         self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)

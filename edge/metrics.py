@@ -7,6 +7,7 @@ core's counters too (turns, tool calls, tokens, commits); a lone edge shows its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Final
@@ -23,6 +24,7 @@ access_log = logging.getLogger("sessiond.access")
 tracer: Final = trace.get_tracer("sessiond.edge")
 
 METRICS_PATH: Final = "/metrics"
+CLIENT_CLOSED: Final = 499
 
 REQUESTS: Final = Counter(
     "sessiond_http_requests_total",
@@ -68,6 +70,11 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
             return response
         except web.HTTPException as e:
             status = e.status
+            raise
+        except asyncio.CancelledError:
+            # The client left (a stream it closed, the docs' pattern on every
+            # turn): nginx's "client closed request", not a server error.
+            status = CLIENT_CLOSED
             raise
         finally:
             elapsed = time.perf_counter() - start

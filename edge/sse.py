@@ -7,7 +7,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from aiohttp import web
 
@@ -33,13 +33,15 @@ class SseStream:
     """One open stream; closing it ends the stream at its next wake-up."""
 
     def __init__(self) -> None:
-        self._closed = asyncio.Event()
+        # A plain future (no task per stream): the pump waits on it directly.
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def close(self) -> None:
-        self._closed.set()
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     async def wait_closed(self) -> None:
-        await self._closed.wait()
+        await asyncio.shield(self.closed)
 
 
 class SseRegistry:
@@ -77,45 +79,72 @@ async def pump(
     with nothing sent.
 
     A failure to open, read or render the items becomes one error frame that ends the
-    stream. A ping never cancels the pending ``__anext__``; the items are always closed
-    on the way out, and a cancellation is re-raised once they are.
+    stream. One task per stream copies the items (no task or wait per item); this one
+    only wakes for pings and the end, so a ping never cancels a pending read. The items
+    are always closed on the way out, and a cancellation is re-raised once they are.
     """
-    iterator: AsyncIterator[T] | None = None
-    closed = asyncio.ensure_future(stream.wait_closed())
-    pending: asyncio.Future[T] | None = None
+    loop = asyncio.get_running_loop()
+    copier = _Copier(request, resp, open_items, render, render_error, loop.time())
+    task = asyncio.ensure_future(copier.run())
     try:
-        try:
-            iterator = aiter(open_items())
-        except Exception as exc:
-            await resp.write(render_error(exc))
-            return
-        while not _client_gone(request):
-            if pending is None:
-                pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait(
-                (pending, closed), timeout=ping_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-            if closed in done:
-                return
-            if pending not in done:
+        while not task.done():
+            wait = copier.last_write + ping_interval - loop.time()
+            if wait <= 0:
                 await resp.write(PING_FRAME)
+                copier.last_write = loop.time()
                 continue
-            finished, pending = pending, None
-            try:
-                data = render(finished.result())
-            except StopAsyncIteration:
+            await asyncio.wait(
+                (task, stream.closed), timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+            if stream.closed.done():
                 return
-            except Exception as exc:
-                await resp.write(render_error(exc))
-                return
-            await resp.write(data)
+        task.result()  # a lost connection surfaces here
     except ConnectionError:
         log.debug("SSE client left: %s", request.path)
     finally:
-        closed.cancel()
-        await _cancel(pending)
-        if iterator is not None:
-            await _aclose(iterator)
+        await _cancel(task)
+        if copier.iterator is not None:
+            await _aclose(copier.iterator)
+
+
+class _Copier(Generic[T]):
+    """Copies the rendered items to the response, noting when it last wrote."""
+
+    def __init__(
+        self,
+        request: web.Request,
+        resp: web.StreamResponse,
+        open_items: Callable[[], AsyncIterator[T]],
+        render: Callable[[T], bytes],
+        render_error: Callable[[Exception], bytes],
+        now: float,
+    ) -> None:
+        self._request = request
+        self._resp = resp
+        self._open_items = open_items
+        self._render = render
+        self._render_error = render_error
+        self.iterator: AsyncIterator[T] | None = None
+        self.last_write = now
+        self._loop = asyncio.get_running_loop()
+
+    async def run(self) -> None:
+        resp = self._resp
+        try:
+            iterator = self.iterator = aiter(self._open_items())
+        except Exception as exc:
+            await resp.write(self._render_error(exc))
+            return
+        while not _client_gone(self._request):
+            try:
+                data = self._render(await anext(iterator))
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                await resp.write(self._render_error(exc))
+                return
+            await resp.write(data)
+            self.last_write = self._loop.time()
 
 
 def _client_gone(request: web.Request) -> bool:

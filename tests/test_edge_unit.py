@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeAlias
 
@@ -1003,6 +1004,40 @@ async def test_client_disconnect_closes_the_core_stream(edge: Edge) -> None:
     assert not fake.stream_closed.is_set()
     resp.close()
     await asyncio.wait_for(fake.stream_closed.wait(), WAIT)
+
+
+class StreamAccessLines(logging.Handler):
+    """Collects the access log's status of stream requests; ``seen`` is set at the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: list[object] = []
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(getattr(record, "route", "")).endswith("/events/stream"):
+            self.statuses.append(getattr(record, "status", None))
+            self.seen.set()
+
+
+async def test_a_stream_the_client_closes_is_logged_499_not_500(edge: Edge) -> None:
+    client, fake = edge
+    grpc_session_found(fake)
+    lines = StreamAccessLines()
+    access = logging.getLogger("sessiond.access")
+    access.addHandler(lines)
+    level = access.level
+    access.setLevel(logging.INFO)
+    try:
+        await fake.stream.put(event_pb2.StreamEventsResponse(event=user_message("sevt_1", "hi")))
+        resp = await client.get("/v1/sessions/sesn_1/events/stream", headers=AUTH)
+        assert (await read_frame(resp) or {}).get("id") == "sevt_1"
+        resp.close()
+        await asyncio.wait_for(lines.seen.wait(), WAIT)
+    finally:
+        access.removeHandler(lines)
+        access.setLevel(level)
+    assert lines.statuses == [499]
 
 
 async def test_disconnect_is_noticed_without_handler_cancellation() -> None:

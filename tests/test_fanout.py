@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sessiond.core.eventstream import EventStreams
 from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
 from sessiond.v1 import event_pb2
 
@@ -52,3 +53,72 @@ async def test_previews_go_only_to_subscribers_that_asked() -> None:
     broker.publish_preview("s", "agent.message", item)
     assert (await asyncio.wait_for(wants.get(), 1)).HasField("start")
     assert plain.queue.empty()
+
+
+# --------------------------------------------------------------------------- tails
+
+
+def test_a_tail_is_known_once_read_and_follows_publishes() -> None:
+    broker = Broker(track_tails=True)
+    assert broker.tail("s", "ws") is None  # never read: the stream must read it
+    broker.note_tail("s", "ws", 3)
+    assert broker.tail("s", "ws") == 3
+    assert broker.tail("s", "other") is None  # another workspace's session is read (404)
+    broker.publish("s", [ev(4), ev(5)])  # no subscriber, still counted
+    assert broker.tail("s", "ws") == 5
+    broker.close_session("s")  # deleted
+    assert broker.tail("s", "ws") is None
+
+
+def test_a_tail_read_during_a_publish_keeps_the_newer_sequence() -> None:
+    broker = Broker(track_tails=True)
+    sub = broker.subscribe("s")
+    broker.publish("s", [ev(7)])  # published while the stream read 6
+    broker.note_tail("s", "ws", 6)
+    assert broker.tail("s", "ws") == 7
+    broker.unsubscribe(sub)
+
+
+def test_tails_are_off_unless_asked() -> None:
+    broker = Broker()  # a shared database: other replicas write too
+    broker.note_tail("s", "ws", 3)
+    assert broker.tail("s", "ws") is None
+
+
+class FakeSource:
+    """A fake store (EventSource) that counts position reads."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+        self.reads = 0
+
+    async def event_seq(self, session_id: str, event_id: str, *, ws: str | None) -> int:
+        raise AssertionError("no Last-Event-ID in these tests")
+
+    async def last_seq(self, session_id: str, *, ws: str | None) -> int:
+        self.reads += 1
+        return self.last
+
+    async def events_after(
+        self, session_id: str, seq: int, limit: int
+    ) -> list[event_pb2.SessionEvent]:
+        return [ev(s) for s in range(seq + 1, min(self.last, seq + limit) + 1)]
+
+
+async def test_a_stream_reopened_takes_its_position_without_a_read() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=2)
+    streams = EventStreams(source, broker)
+    request = event_pb2.StreamEventsRequest(session_id="s")
+    async with await streams.open_stream(request, ws="ws"):
+        pass
+    source.last = 3
+    broker.publish("s", [ev(3)])  # committed between the two streams
+    async with await streams.open_stream(request, ws="ws") as stream:
+        assert source.reads == 1
+        source.last = 4
+        broker.publish("s", [ev(4)])
+        got = await asyncio.wait_for(anext(stream), 1)
+        assert got.event.sequence == 4  # live from where it opened: no old event, no gap
+    async with await streams.open_stream(request, ws="other") as stream:
+        assert source.reads == 2  # another workspace: read (and scoped) by the store
