@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sessiond.core import errors
 from sessiond.core.store import rows, sql
 from sessiond.core.store import schema as t
+from sessiond.core.store import threads_schema as tt
 from sessiond.core.store.base import Scope, StoreBase, in_scope, time_range
 from sessiond.core.store.events import append_in
 from sessiond.core.store.types import STATUS_NAMES, Append, NewEvent, Page
@@ -281,6 +282,14 @@ class SessionStore(StoreBase):
             if result.rowcount != 1:
                 raise errors.NotFound(f"No session with id {session_id!r}.")
             conn.execute(delete(t.events).where(t.events.c.session_id == session_id))
+            # Its threads and their events go with it.
+            threads = select(tt.session_threads.c.id).where(
+                tt.session_threads.c.session_id == session_id
+            )
+            conn.execute(delete(tt.thread_events).where(tt.thread_events.c.thread_id.in_(threads)))
+            conn.execute(
+                delete(tt.session_threads).where(tt.session_threads.c.session_id == session_id)
+            )
 
         await self._tx(work, write=True)
 

@@ -13,9 +13,12 @@ from anthropic.types.beta.sessions import (
     BetaManagedAgentsSessionEvent,
     BetaManagedAgentsSessionThread,
 )
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from .helpers import (
     EventCollector,
+    Server,
     all_pages,
     assert_error,
     collect,
@@ -325,3 +328,44 @@ async def test_interrupt_stops_the_sessions_threads(
     assert thread.status == "idle"
     session = await client.beta.sessions.retrieve(sid)
     assert session.status == "idle"
+
+
+async def _thread_rows(server: Server, session_id: str) -> tuple[int, int]:
+    """(threads, thread events) stored for ``session_id``, read from the database."""
+    url = getattr(server, "db_url", None) or f"sqlite+aiosqlite:///{server.data_dir}/sessiond.db"
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            threads = (
+                await conn.execute(
+                    text("SELECT count(*) FROM session_threads WHERE session_id = :s"),
+                    {"s": session_id},
+                )
+            ).scalar_one()
+            events = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*) FROM thread_events WHERE thread_id IN "
+                        "(SELECT id FROM session_threads WHERE session_id = :s)"
+                    ),
+                    {"s": session_id},
+                )
+            ).scalar_one()
+    finally:
+        await engine.dispose()
+    return int(threads), int(events)
+
+
+async def test_deleting_a_session_deletes_its_threads(
+    server: Server, client: AsyncAnthropic, environment_id: str
+) -> None:
+    sid, _ = await _coordinator_session(client, environment_id)
+    async with collect(client, sid) as col:
+        await client.beta.sessions.events.send(
+            sid, events=[user_message("/delegate researcher hi")]
+        )
+        await col.wait_for(lambda evs: _idle_after(col, 0), what="idle")
+    threads, events = await _thread_rows(server, sid)
+    assert threads >= 2 and events > 0
+    await client.beta.sessions.delete(sid)
+    assert await _thread_rows(server, sid) == (0, 0)
