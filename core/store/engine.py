@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 MIGRATION_LOCK = 0x5E55_10D
+# PostgreSQL connections kept open. A connection is a server process and its
+# prepared statements: one opened per burst and closed after it (SQLAlchemy's
+# default overflow) costs a fork, the startup round trips and every statement
+# prepared anew. Callers beyond these wait for one (the database runs few more
+# statements at once than it has cores anyway).
+PG_POOL_SIZE = 20
 # The URLs sessiond opens, by SQLAlchemy backend name: the driver each needs.
 DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
@@ -169,7 +175,14 @@ class PostgresBackend:
     def __init__(self, url: str) -> None:
         from sqlalchemy.ext.asyncio import create_async_engine
 
-        self._engine: AsyncEngine = create_async_engine(url, pool_pre_ping=False)
+        self._engine: AsyncEngine = create_async_engine(
+            url,
+            pool_pre_ping=False,
+            pool_size=PG_POOL_SIZE,
+            max_overflow=0,
+            # The most recently used first: the same few connections stay warm.
+            pool_use_lifo=True,
+        )
         self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
