@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -117,14 +118,14 @@ class EventStore(StoreBase):
     async def work_of(
         self, session_id: str
     ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
-        """A session's unprocessed events, in order, and the session (one read)."""
+        """A session's unprocessed events, in order, and the session (two reads
+        at once, on two connections: one round trip's wait)."""
         db = self._db
-
-        def work(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
-            events = db.pending(conn, session_id)
-            return events, conn.execute(sql.SESSION, {"sid": session_id}).first()
-
-        pending, row = await self._tx(work, write=False)
+        params = {"sid": session_id}
+        pending, row = await asyncio.gather(
+            self._tx(lambda conn: db.pending(conn, session_id), write=False),
+            self._tx(lambda conn: conn.execute(sql.SESSION, params).first(), write=False),
+        )
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return pending, rows.session(row)
