@@ -69,6 +69,8 @@ class Listener:
         self._announced: dict[str, tuple[int, int]] = {}
         # Newest sequence handed on per session served here.
         self._seen: dict[str, int] = {}
+        # Sessions whose announced events are being delivered.
+        self._busy: set[str] = set()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._conn: Any = None
@@ -142,12 +144,24 @@ class Listener:
 
     # -------------------------------------------------------------- delivery
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _notified(self, _conn: Any, pid: int, _channel: str, payload: str) -> None:
         try:
             sid, first, last = payload.split(" ")
-            self._announce(sid, int(first), int(last))
+            first_seq, last_seq = int(first), int(last)
         except ValueError:
             log.warning("ignored a malformed event notification")
+            return
+        if self._store.owns(pid):
+            # This replica's own append was published and handed to its
+            # runner when it committed: nothing to read. When it directly
+            # follows what was handed on (nothing of another replica waits
+            # before it; notifications come in commit order), the position
+            # moves past it, so the poll has nothing to catch up on either.
+            seen = self._seen.get(sid)
+            if seen == first_seq - 1 and sid not in self._announced and sid not in self._busy:
+                self._seen[sid] = last_seq
+            return
+        self._announce(sid, first_seq, last_seq)
 
     def _announce(self, session_id: str, first: int, last: int) -> None:
         old = self._announced.get(session_id)
@@ -177,14 +191,20 @@ class Listener:
             served = set(self._served())
             for sid in [s for s in self._seen if s not in served]:
                 del self._seen[sid]
-            for sid, (first, last) in announced.items():
-                if sid not in served:
-                    continue
-                try:
-                    await self._deliver(sid, first, last)
-                except Exception:
-                    log.exception("could not deliver events of %s", sid)
-                    self._announce(sid, first, last)
+            self._busy = set(announced)
+            try:
+                for sid, (first, last) in announced.items():
+                    if sid not in served:
+                        continue
+                    try:
+                        await self._deliver(sid, first, last)
+                    except Exception:
+                        log.exception("could not deliver events of %s", sid)
+                        self._announce(sid, first, last)
+                    finally:
+                        self._busy.discard(sid)
+            finally:
+                self._busy = set()
 
     async def _deliver(self, session_id: str, first: int, last: int) -> None:
         seen = max(self._seen.get(session_id, 0), self._broker.published(session_id))

@@ -20,6 +20,11 @@ class StoreBase:
         self._db = backend
         self.shared = backend.shared
 
+    def owns(self, server_pid: int) -> bool:
+        """Whether a database server process serves this store (a notification
+        it sent reports this process's own write)."""
+        return self._db.owns(server_pid)
+
     async def _tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
         return await self._db.tx(work, write=write)
 

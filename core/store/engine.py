@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 MIGRATION_LOCK = 0x5E55_10D
+# PostgreSQL connections kept open. A connection is a server process and its
+# prepared statements: one opened per burst and closed after it (SQLAlchemy's
+# default overflow) costs a fork, the startup round trips and every statement
+# prepared anew. Callers beyond these wait for one (the database runs few more
+# statements at once than it has cores anyway).
+PG_POOL_SIZE = 20
 # The URLs sessiond opens, by SQLAlchemy backend name: the driver each needs.
 DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
@@ -40,11 +46,18 @@ class Backend(Protocol):
     # True when several replicas may share the database (leases matter).
     shared: bool
 
-    async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
-        """Runs ``work`` in one transaction, committed if ``write``."""
+    async def tx(self, work: Callable[[Connection], R], *, write: bool, single: bool = False) -> R:
+        """Runs ``work`` in one transaction, committed if ``write``. With
+        ``single`` the work writes with one statement (reads aside), which
+        a backend may run on its own, in autocommit."""
         ...
 
     async def close(self) -> None: ...
+
+    def owns(self, server_pid: int) -> bool:
+        """Whether the database server process ``server_pid`` serves one of
+        this backend's connections (PostgreSQL; never on SQLite)."""
+        ...
 
     def insert_events(
         self, conn: Connection, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
@@ -110,7 +123,7 @@ class SqliteBackend:
         self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
         self._read_pool = ThreadPoolExecutor(2, thread_name_prefix="sqlite-read")
 
-    async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
+    async def tx(self, work: Callable[[Connection], R], *, write: bool, single: bool = False) -> R:
         engine = self._writer if write else self._reader
         pool = self._write_pool if write else self._read_pool
         loop = asyncio.get_running_loop()
@@ -121,6 +134,9 @@ class SqliteBackend:
             await asyncio.to_thread(pool.shutdown)
         self._writer.dispose()
         self._reader.dispose()
+
+    def owns(self, server_pid: int) -> bool:
+        return False
 
     def insert_events(
         self, conn: Connection, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
@@ -161,19 +177,52 @@ class SqliteBackend:
 
 
 class PostgresBackend:
-    """Every unit of work is one ``run_sync`` on an asyncpg connection; reads
-    run in autocommit (no BEGIN and ROLLBACK round trips around them)."""
+    """Every unit of work is one ``run_sync`` on an asyncpg connection; reads,
+    and writes made by one statement, run in autocommit (no BEGIN and COMMIT
+    or ROLLBACK round trips around them)."""
 
     shared = True
 
     def __init__(self, url: str) -> None:
         from sqlalchemy.ext.asyncio import create_async_engine
 
-        self._engine: AsyncEngine = create_async_engine(url, pool_pre_ping=False)
+        self._engine: AsyncEngine = create_async_engine(
+            url,
+            pool_pre_ping=False,
+            pool_size=PG_POOL_SIZE,
+            max_overflow=0,
+            # The most recently used first: the same few connections stay warm.
+            pool_use_lifo=True,
+        )
         self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        # The server processes of the open connections (a notification names
+        # the one that sent it); a connection's leaves as it closes.
+        self._pids: dict[int, int] = {}
+        pool = self._engine.sync_engine.pool
+        event.listen(pool, "connect", self._opened)
+        event.listen(pool, "close", self._closed)
+        event.listen(pool, "invalidate", self._invalidated)
 
-    async def tx(self, work: Callable[[Connection], R], *, write: bool) -> R:
-        if write:
+    def _opened(self, _dbapi_conn: Any, record: Any) -> None:
+        pid = record.driver_connection.get_server_pid()
+        record.info["server_pid"] = pid
+        self._pids[pid] = self._pids.get(pid, 0) + 1
+
+    def _closed(self, _dbapi_conn: Any, record: Any) -> None:
+        pid = record.info.pop("server_pid", None)
+        if pid is not None:
+            left = self._pids.pop(pid, 1) - 1
+            if left > 0:
+                self._pids[pid] = left
+
+    def _invalidated(self, dbapi_conn: Any, record: Any, _exc: Any) -> None:
+        self._closed(dbapi_conn, record)
+
+    def owns(self, server_pid: int) -> bool:
+        return server_pid in self._pids
+
+    async def tx(self, work: Callable[[Connection], R], *, write: bool, single: bool = False) -> R:
+        if write and not single:
             async with self._engine.begin() as aconn:
                 return await aconn.run_sync(work)
         async with self._reader.connect() as aconn:

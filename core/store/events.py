@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -64,17 +65,27 @@ class EventStore(StoreBase):
         commit. A database failure fails them all.
         """
         db = self._db
+        units = merge_appends(batch)
 
         def work(conn: Connection) -> list[list[event_pb2.SessionEvent] | Exception]:
-            out: list[list[event_pb2.SessionEvent] | Exception] = []
-            for job in batch:
+            out: list[list[event_pb2.SessionEvent] | Exception] = [[] for _ in batch]
+            for unit, parts in units:
                 try:
-                    out.append(append_in(db, conn, job))
+                    stored = append_in(db, conn, unit)
                 except (errors.SessiondError, LeaseLost) as e:
-                    out.append(e)
+                    for i, _ in parts:
+                        out[i] = e
+                    continue
+                at = 0
+                for i, n in parts:
+                    out[i] = stored[at : at + n]
+                    at += n
             return out
 
-        return await self._tx(work, write=True)
+        # One unit that changes its session is one statement on PostgreSQL:
+        # atomic alone, so it needs no BEGIN and COMMIT round trips.
+        single = len(units) == 1 and units[0][0].changes_session
+        return await self._db.tx(work, write=True, single=single)
 
     async def last_seqs(self, session_ids: Sequence[str]) -> dict[str, int]:
         s = t.sessions
@@ -107,14 +118,14 @@ class EventStore(StoreBase):
     async def work_of(
         self, session_id: str
     ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
-        """A session's unprocessed events, in order, and the session (one read)."""
+        """A session's unprocessed events, in order, and the session (two reads
+        at once, on two connections: one round trip's wait)."""
         db = self._db
-
-        def work(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
-            events = db.pending(conn, session_id)
-            return events, conn.execute(sql.SESSION, {"sid": session_id}).first()
-
-        pending, row = await self._tx(work, write=False)
+        params = {"sid": session_id}
+        pending, row = await asyncio.gather(
+            self._tx(lambda conn: db.pending(conn, session_id), write=False),
+            self._tx(lambda conn: conn.execute(sql.SESSION, params).first(), write=False),
+        )
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return pending, rows.session(row)
@@ -247,6 +258,66 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         rows.envelope(full, ev.id, session_id, first + i, at, processed[i - 1])
         stored.append(full)
     return stored
+
+
+def merge_appends(batch: Sequence[Append]) -> list[tuple[Append, list[tuple[int, int]]]]:
+    """The batch as fewer appends: a session's appends that follow one another
+    (among its own) and compose become one, with the same effect as running
+    them in order. Each unit lists its parts: (index in ``batch``, events).
+
+    Only a turn's fenced appends merge (same owner, no open-session or
+    workspace check, so one's refusal is the other's), and not two that both
+    move the turn clock, nor one that marks an event the other inserts (a
+    statement does not see its own inserts)."""
+    units: list[tuple[Append, list[tuple[int, int]]]] = []
+    open_unit: dict[str, int] = {}
+    for i, job in enumerate(batch):
+        at = open_unit.get(job.session_id)
+        if at is not None:
+            merged = _merged(units[at][0], job)
+            if merged is not None:
+                units[at] = (merged, [*units[at][1], (i, len(job.new))])
+                continue
+        open_unit[job.session_id] = len(units)
+        units.append((job, [(i, len(job.new))]))
+    return units
+
+
+def _merged(a: Append, b: Append) -> Append | None:
+    """``a`` then ``b`` as one append, or None when they do not compose."""
+    if (
+        a.owner is None
+        or a.owner != b.owner
+        or a.require_open
+        or b.require_open
+        or a.workspace is not None
+        or b.workspace is not None
+        or not (a.changes_session and b.changes_session)
+        or (a.turn is not None and b.turn is not None)
+    ):
+        return None
+    if b.mark_processed and {e.id for e in a.new} & set(b.mark_processed):
+        return None
+    usage = a.usage
+    if b.usage is not None:
+        u, v = a.usage or UsageDelta(), b.usage
+        usage = UsageDelta(
+            u.input_tokens + v.input_tokens,
+            u.output_tokens + v.output_tokens,
+            u.cache_creation_input_tokens + v.cache_creation_input_tokens,
+            u.cache_read_input_tokens + v.cache_read_input_tokens,
+        )
+    return Append(
+        a.session_id,
+        [*a.new, *b.new],
+        False,
+        b.status if b.status is not None else a.status,
+        usage,
+        a.turn if a.turn is not None else b.turn,
+        (*a.mark_processed, *(m for m in b.mark_processed if m not in a.mark_processed)),
+        a.owner,
+        None,
+    )
 
 
 def _refusal(conn: Connection, job: Append) -> NoReturn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sessiond.core.store import schema as t
 from sessiond.core.store.base import StoreBase
 from sessiond.core.timeutil import now_us
@@ -24,7 +26,7 @@ class LeaseStore(StoreBase):
             )
             .values(lease_owner=owner, lease_expires_at=now + ttl_us)
         )
-        return await self._tx(lambda conn: conn.execute(stmt).rowcount == 1, write=True)
+        return await self._update(stmt)
 
     async def renew_lease(self, session_id: str, owner: str, ttl_us: int) -> bool:
         s = t.sessions
@@ -33,7 +35,7 @@ class LeaseStore(StoreBase):
             .where(s.c.id == session_id, s.c.lease_owner == owner)
             .values(lease_expires_at=now_us() + ttl_us)
         )
-        return await self._tx(lambda conn: conn.execute(stmt).rowcount == 1, write=True)
+        return await self._update(stmt)
 
     async def release_lease(self, session_id: str, owner: str) -> None:
         s = t.sessions
@@ -42,7 +44,7 @@ class LeaseStore(StoreBase):
             .where(s.c.id == session_id, s.c.lease_owner == owner)
             .values(lease_owner=None, lease_expires_at=None)
         )
-        await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
+        await self._update(stmt)
 
     async def clear_leases(self) -> None:
         """Frees every lease: for a database that only this process uses."""
@@ -53,6 +55,13 @@ class LeaseStore(StoreBase):
             .values(lease_owner=None, lease_expires_at=None)
         )
         await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
+
+    async def _update(self, stmt: Any) -> bool:
+        """One UPDATE of one session row; True if it changed it. A statement
+        alone is atomic: on PostgreSQL it runs without BEGIN and COMMIT."""
+        return await self._db.tx(
+            lambda conn: conn.execute(stmt).rowcount == 1, write=True, single=True
+        )
 
     async def orphaned_sessions(self, settled_before: int) -> list[str]:
         """Sessions with work and no live lease: a turn left running, or events
