@@ -202,6 +202,7 @@ class CoreServer:
         self.delivery = DeliveryWorker(webhook_store, self.webhooks, self.replica_id, policy)
         self.emitter = Emitter(webhook_store)
         self.emitter.wake = self.delivery.wake
+        self.webhooks.changed = self.emitter.forget
         # MCP toolsets: calls are made by this process, never from a sandbox.
         self.mcp = McpToolbox(self.vaults.headers_for)
         ctx = TurnContext(

@@ -18,6 +18,7 @@ from sessiond.v1 import event_pb2
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 10_000
+WORKSPACES_LIMIT = 10_000
 _IDLE_REASONS = {
     "requires_action": "session.requires_action",
     "budget_reached": "session.budget_reached",
@@ -64,6 +65,8 @@ class SessionRelay:
     def __init__(self, emitter: Emitter, workspace_of: Callable[[str], Awaitable[str]]) -> None:
         self._emitter = emitter
         self._workspace_of = workspace_of
+        # A session's workspace never changes: read it once.
+        self._workspaces: dict[str, str] = {}
         self._queue: asyncio.Queue[tuple[str, str, dict[str, str]] | None] = asyncio.Queue(
             QUEUE_LIMIT
         )
@@ -85,10 +88,15 @@ class SessionRelay:
             if item is None:
                 return
             session_id, wtype, data = item
-            try:
-                ws = await self._workspace_of(session_id)
-            except Exception:
-                continue  # deleted meanwhile
+            ws = self._workspaces.get(session_id)
+            if ws is None:
+                try:
+                    ws = await self._workspace_of(session_id)
+                except Exception:
+                    continue  # deleted meanwhile
+                if len(self._workspaces) >= WORKSPACES_LIMIT:
+                    self._workspaces.clear()
+                self._workspaces[session_id] = ws
             await self._emitter.emit(ws, wtype, data)
 
     async def close(self) -> None:

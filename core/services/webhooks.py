@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -80,6 +81,10 @@ ORGANIZATION_ID = "org_sessiond"
 SECRET_PREFIX = "whsec_"
 MAX_WEBHOOKS_PAGE = 100
 MAX_EVENT_TYPES = 64
+# How long a replica trusts what it read of a workspace's webhooks: a webhook
+# made on another replica gets its first events at most this late.
+WANTED_TTL = 1.0
+WANTED_LIMIT = 10_000
 
 
 def new_secret() -> str:
@@ -113,13 +118,41 @@ class Emitter:
     ``session_thread_id``, …). A failure to write is logged, never raised:
     the change it reports has already happened."""
 
-    def __init__(self, store: WebhookStore) -> None:
+    def __init__(self, store: WebhookStore, *, ttl: float = WANTED_TTL) -> None:
         self._store = store
         self.wake: Callable[[], None] = lambda: None
+        # Per workspace: until when, and the types its enabled webhooks want.
+        # Most workspaces have none, so most events cost no database read.
+        self._ttl = ttl
+        self._wanted: dict[str, tuple[float, list[frozenset[str]]]] = {}
+
+    def forget(self, ws: Scope) -> None:
+        """A webhook of ``ws`` (None: of any workspace) changed on this replica:
+        read its webhooks again."""
+        if ws is None:
+            self._wanted.clear()
+        else:
+            self._wanted.pop(ws, None)
+
+    async def _wants(self, ws: str, event_type: str) -> bool:
+        now = time.monotonic()
+        cached = self._wanted.get(ws)
+        if cached is None or cached[0] <= now:
+            if len(self._wanted) >= WANTED_LIMIT:
+                self._wanted.clear()
+            cached = (now + self._ttl, await self._store.enabled_types(ws))
+            self._wanted[ws] = cached
+        return any(not types or event_type in types for types in cached[1])
 
     async def emit(self, ws: Scope, event_type: str, data: Mapping[str, str]) -> int:
         if ws is None or event_type not in EVENT_TYPES:
             log.error("webhooks: not an event to emit: %r of workspace %r", event_type, ws)
+            return 0
+        try:
+            if not await self._wants(ws, event_type):
+                return 0
+        except Exception:
+            log.exception("webhooks: could not read the webhooks of a workspace")
             return 0
         at = now_us()
         event_id = ids.new_id(ids.WEBHOOK_EVENT)
@@ -140,6 +173,8 @@ class WebhookService:
         self._store = store
         self._keys = keyring
         self.allow_private = allow_private
+        # Told of a workspace whose webhooks changed (the emitter's cache).
+        self.changed: Callable[[Scope], None] = lambda ws: None
 
     def _seal(self, webhook_id: str, secret: str) -> tuple[str, bytes]:
         return self._keys.seal(secret.encode(), bound_to=webhook_id)
@@ -175,6 +210,7 @@ class WebhookService:
             hook.description = req.description
         secret = new_secret()
         await self._store.insert(hook, ws, self._seal(hook.id, secret), at)
+        self.changed(ws)
         hook.secret = secret
         return hook
 
@@ -212,10 +248,12 @@ class WebhookService:
             hook.status = req.status
         hook.updated_at.CopyFrom(to_timestamp(now_us()))
         await self._store.put(hook, ws, reset_failures=reset)
+        self.changed(ws)
         return await self.get(hook.id, ws)
 
     async def delete(self, webhook_id: str, ws: Scope) -> None:
         await self._store.delete(require(webhook_id, "webhook_id"), ws)
+        self.changed(ws)
 
     async def rotate(self, webhook_id: str, ws: Scope) -> webhook_pb2.Webhook:
         hook = await self.get(webhook_id, ws)

@@ -228,6 +228,19 @@ class WebhookStore:
 
     # ---------------------------------------------------------------- outbox
 
+    async def enabled_types(self, ws: str) -> list[frozenset[str]]:
+        """The event types each enabled webhook of ``ws`` wants (empty: every type)."""
+
+        def work(conn: Connection) -> list[frozenset[str]]:
+            rows = conn.execute(
+                select(webhooks.c.body).where(
+                    webhooks.c.workspace == ws, webhooks.c.status == ENABLED
+                )
+            )
+            return [frozenset(webhook_pb2.Webhook.FromString(r[0]).event_types) for r in rows]
+
+        return list(await self._store._tx(work, write=False))
+
     async def enqueue(self, ws: str, event_type: str, payloads: Mapping[str, str], at: int) -> int:
         """Writes the outbox rows of an event; most workspaces have no webhook,
         so a read decides first whether a write is needed at all."""
