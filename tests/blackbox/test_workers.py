@@ -222,8 +222,8 @@ async def _stream_sees_send(srv: Server, stream_conn: Conn, send_conn: Conn) -> 
             ]
 
     await asyncio.wait_for(read_to_idle(), DEADLINE)
-    assert seen.index("user.message") < seen.index("agent.message") < seen.index(
-        "session.status_idle"
+    assert (
+        seen.index("user.message") < seen.index("agent.message") < seen.index("session.status_idle")
     ), seen
     assert text in body.decode()
 
