@@ -531,9 +531,11 @@ async def _serve(args: argparse.Namespace, data_dir: Path, stopping: asyncio.Eve
     count = _worker_count(args.workers)
     sock: socket.socket | None = None
     workers: EdgeWorkers | None = None
+    # Experiment (issue 15): SESSIOND_EDGE_IN_CORE=0 leaves HTTP to the workers alone.
+    in_core = _env("SESSIOND_EDGE_IN_CORE", "1") != "0"
     if count > 1:
         sock = listen_socket(*split_address(args.http))
-        workers = EdgeWorkers(count - 1, sock)
+        workers = EdgeWorkers(count - 1 if in_core else count, sock)
     try:
         core, grpc_addr = await _start_core(
             args, data_dir, also=() if workers is None else (workers.core_address,)
@@ -546,7 +548,12 @@ async def _serve(args: argparse.Namespace, data_dir: Path, stopping: asyncio.Eve
         raise
     runner: web.AppRunner | None = None
     try:
-        runner, http_addr = await start_edge(InProcessTransport(core), http=args.http, sock=sock)
+        if in_core or sock is None:
+            runner, http_addr = await start_edge(
+                InProcessTransport(core), http=args.http, sock=sock
+            )
+        else:
+            http_addr = "{}:{}".format(*sock.getsockname()[:2])
         if workers is not None:
             await workers.start(args.log_level, args.log_format)
     except BaseException:

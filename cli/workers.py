@@ -32,6 +32,9 @@ log = logging.getLogger("sessiond")
 READY = "sessiond edge worker ready"
 START_SECONDS = 60.0
 STOP_SECONDS = 10.0
+# Left out of a worker's environment: it only forwards the caller's key to the
+# core, and needs no key, secret or database URL (which may hold a password).
+_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "SESSIOND_DB")
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -64,6 +67,9 @@ class EdgeWorkers:
 
     async def start(self, log_level: str, log_format: str) -> None:
         fd = self._sock.fileno()
+        env = {
+            k: v for k, v in os.environ.items() if not any(w in k.upper() for w in _SECRET_WORDS)
+        }
         for _ in range(self.count):
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -80,6 +86,7 @@ class EdgeWorkers:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 pass_fds=(fd,),
+                env=env,
             )
             self.procs.append(proc)
         for proc in self.procs:

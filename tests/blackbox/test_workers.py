@@ -22,6 +22,7 @@ from .helpers import ROOT, Server, start_server
 
 KEY = "sk-workers-blackbox-5d2a"
 DEADLINE = 20.0
+UPSTREAM_SECRET = "sk-ant-workers-never-in-a-worker"
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
@@ -159,7 +160,11 @@ async def _conn_on(srv: Server, pids: set[int], want: int) -> Conn:
 @pytest.fixture
 async def workers_server(tmp_path: Path) -> AsyncIterator[Server]:
     srv = await start_server(
-        tmp_path / "data", api_key=KEY, log_dir=tmp_path / "logs", args=["--workers", "3"]
+        tmp_path / "data",
+        api_key=KEY,
+        log_dir=tmp_path / "logs",
+        args=["--workers", "3"],
+        env={"ANTHROPIC_API_KEY": UPSTREAM_SECRET},
     )
     try:
         yield srv
@@ -176,6 +181,10 @@ async def test_serve_with_workers_answers_on_every_process_and_stops_them(
     assert len(workers) == 2, srv.describe()
     assert srv.listening_line.count("listening") == 1
     assert f"http://{srv.http_addr}" in srv.listening_line and srv.grpc_addr in srv.listening_line
+    for pid in workers:
+        # A worker only forwards callers' keys: no secret of the server's reaches it.
+        environ = Path(f"/proc/{pid}/environ").read_bytes()  # noqa: ASYNC240 - /proc
+        assert UPSTREAM_SECRET.encode() not in environ
     pids = {srv.proc.pid, *workers}
     for pid in sorted(pids):
         conn = await _conn_on(srv, pids, pid)
