@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -531,11 +531,9 @@ async def _serve(args: argparse.Namespace, data_dir: Path, stopping: asyncio.Eve
     count = _worker_count(args.workers)
     sock: socket.socket | None = None
     workers: EdgeWorkers | None = None
-    # Experiment (issue 15): SESSIOND_EDGE_IN_CORE=0 leaves HTTP to the workers alone.
-    in_core = _env("SESSIOND_EDGE_IN_CORE", "1") != "0"
     if count > 1:
         sock = listen_socket(*split_address(args.http))
-        workers = EdgeWorkers(count - 1 if in_core else count, sock)
+        workers = EdgeWorkers(count - 1, sock)
     try:
         core, grpc_addr = await _start_core(
             args, data_dir, also=() if workers is None else (workers.core_address,)
@@ -548,12 +546,7 @@ async def _serve(args: argparse.Namespace, data_dir: Path, stopping: asyncio.Eve
         raise
     runner: web.AppRunner | None = None
     try:
-        if in_core or sock is None:
-            runner, http_addr = await start_edge(
-                InProcessTransport(core), http=args.http, sock=sock
-            )
-        else:
-            http_addr = "{}:{}".format(*sock.getsockname()[:2])
+        runner, http_addr = await start_edge(InProcessTransport(core), http=args.http, sock=sock)
         if workers is not None:
             await workers.start(args.log_level, args.log_format)
     except BaseException:
@@ -605,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flush_traces = setup_tracing(f"sessiond-{args.command}")
     code = 0
     try:
-        code = _run_loop(run(args))
+        code = asyncio.run(run(args))
     except KeyboardInterrupt:
         pass
     except OSError as e:
@@ -614,16 +607,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         flush_traces()
     if code:
         raise SystemExit(code)
-
-
-def _run_loop(main: Coroutine[object, object, int]) -> int:
-    """Runs ``main`` on asyncio's loop, or on uvloop's when SESSIOND_LOOP=uvloop
-    (an experiment of issue 15; uvloop is not a dependency)."""
-    if _env("SESSIOND_LOOP", "asyncio") == "uvloop":
-        import uvloop  # type: ignore[import-not-found]
-
-        return int(uvloop.run(main))
-    return asyncio.run(main)
 
 
 def _check_addresses(args: argparse.Namespace) -> None:
