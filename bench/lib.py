@@ -165,6 +165,7 @@ class Proc:
     lines: list[str] = field(default_factory=list)
     ready_line: str = ""
     killed: bool = False
+    env: dict[str, str] = field(default_factory=dict)
     _drain: asyncio.Task[None] | None = None
 
     @property
@@ -181,7 +182,7 @@ class Proc:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=err,
                 cwd=str(SERVER_ROOT),
-                env=_child_env(),
+                env={**_child_env(), **self.env},
                 start_new_session=True,
             )
         finally:
@@ -285,15 +286,32 @@ async def baseline(kind: str, workdir: Path, *extra: str) -> AsyncIterator[Basel
 
 @dataclass(frozen=True)
 class Config:
-    name: str  # sqlite-serve, sqlite-split, pg-serve, pg-split
+    name: str  # sqlite-serve, sqlite-split, pg-serve, pg-split (+VAR=VALUE…)
     db: str  # sqlite | pg
     mode: str  # serve | split
+    # Extra environment of its sessiond processes: a server option measured
+    # beside the default in the same run, e.g. sqlite-serve+SESSIOND_WORKERS=2.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 CONFIGS = {
     name: Config(name, name.split("-")[0], name.split("-")[1])
     for name in ("sqlite-serve", "sqlite-split", "pg-serve", "pg-split")
 }
+
+
+def config(name: str) -> Config:
+    """A config by name: one of CONFIGS, optionally followed by ``+VAR=VALUE`` parts."""
+    base, *extra = name.split("+")
+    if base not in CONFIGS:
+        raise KeyError(name)
+    env = []
+    for part in extra:
+        var, sep, value = part.partition("=")
+        if not sep or not var:
+            raise KeyError(name)
+        env.append((var, value))
+    return Config(name, CONFIGS[base].db, CONFIGS[base].mode, tuple(env))
 
 
 class Postgres:
@@ -446,6 +464,7 @@ async def _start_once(store: Store, tag: str) -> Sessiond:
                     *common,
                 ),
                 logs / f"{cfg.name}-{tag}-serve-{hp}.stderr",
+                env=dict(cfg.env),
             )
             procs.append(p)
             await p.start("listening")
@@ -456,6 +475,7 @@ async def _start_once(store: Store, tag: str) -> Sessiond:
                     "core", "--grpc", f"127.0.0.1:{gp}", "--api-key", API_KEY, *core_flags, *common
                 ),
                 logs / f"{cfg.name}-{tag}-core-{gp}.stderr",
+                env=dict(cfg.env),
             )
             procs.append(core)
             await core.start("sessiond core listening")
@@ -470,6 +490,7 @@ async def _start_once(store: Store, tag: str) -> Sessiond:
                     *common,
                 ),
                 logs / f"{cfg.name}-{tag}-edge-{hp}.stderr",
+                env=dict(cfg.env),
             )
             procs.append(edge)
             await edge.start("sessiond edge listening")

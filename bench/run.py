@@ -3,7 +3,9 @@
     .venv/bin/python bench/run.py [--quick] [--only FIGURE,...] [--configs CONFIG,...] [--write]
 
 FIGURE: 1|latency  2|throughput  3|fanout  4|send  5|list  6|rss  7|docs (default: all)
-CONFIG: sqlite-serve, sqlite-split, pg-serve, pg-split (default: all)
+CONFIG: sqlite-serve, sqlite-split, pg-serve, pg-split (default: all), each optionally
+        followed by +VAR=VALUE parts: a server option beside the default in the same run,
+        e.g. sqlite-serve,sqlite-serve+SESSIOND_WORKERS=2
 
 Each measurement runs against a fresh `sessiond serve` (or `sessiond core` + `sessiond
 edge --core`) subprocess on free loopback ports, with a fresh data dir and database, the
@@ -28,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from figures import FIGURES, Ctx, Figure, Metric, Result
-from lib import BENCH, CONFIGS, NotAvailable, Postgres, log, raise_fd_limit, set_server_root
+from lib import BENCH, CONFIGS, NotAvailable, Postgres, config, log, raise_fd_limit, set_server_root
 
 Cell = tuple[Result, str | None]  # what was measured, and why the rest was not
 
@@ -53,8 +55,13 @@ def _configs(spec: str | None) -> list[str]:
     out = []
     for part in spec.split(","):
         part = part.strip()
-        if part not in CONFIGS:
-            raise SystemExit(f"run.py: unknown config {part!r} (one of {', '.join(CONFIGS)})")
+        try:
+            config(part)
+        except KeyError:
+            raise SystemExit(
+                f"run.py: unknown config {part!r} (one of {', '.join(CONFIGS)}, "
+                "optionally +VAR=VALUE…)"
+            ) from None
         if part not in out:
             out.append(part)
     return out
@@ -94,7 +101,7 @@ async def measure_all(
         )
         baselines[fig.number] = (base, err)
         for name in configs:
-            cfg = CONFIGS[name]
+            cfg = config(name)
             out = Result()
             err = await _step(
                 f"fig {fig.number} {fig.name}: {name}",
@@ -131,7 +138,7 @@ def _one_line(reason: str, limit: int = 160) -> str:
 
 
 def _row(fig: Figure, m: Metric, cfg: str, base: Cell, cell: Cell) -> str:
-    mode = CONFIGS[cfg].mode
+    mode = config(cfg).mode
     res, err = cell
     base_res, base_err = base
     bases = res.baselines.get(m.key, []) + base_res.baselines.get(m.key, [])

@@ -15,6 +15,7 @@ import importlib.metadata
 import logging
 import os
 import signal
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,12 +26,17 @@ from sessiond.cli.tail import add_tail_command, run_tail
 from sessiond.cli.webhooks import add_webhooks_command
 
 if TYPE_CHECKING:
+    from aiohttp import web
+    from sessiond.cli.workers import EdgeWorkers
+    from sessiond.core.server import CoreServer
     from sessiond.edge.rpc import Transport
 
 log = logging.getLogger("sessiond")
 
 DEFAULT_HTTP = "127.0.0.1:8080"
 DEFAULT_GRPC = "127.0.0.1:50051"
+# Processes answering HTTP in `serve` (cli/workers.py); what pays on 2 cores, see bench/results.md.
+DEFAULT_WORKERS = 1
 
 
 # (flag, environment variable, default, meaning) of each sandbox limit.
@@ -266,6 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     core_flags(serve)
     edge_flags(serve)
+    serve.add_argument(
+        "--workers",
+        metavar="N",
+        default=_env("SESSIOND_WORKERS", "auto"),
+        help=_help(
+            "processes answering HTTP: this one (core and edge) and N-1 edge processes "
+            "on the same port, reaching the core over a private Unix socket",
+            f"auto = {DEFAULT_WORKERS}",
+            "SESSIOND_WORKERS",
+        ),
+    )
     core = sub.add_parser(
         "core",
         help="the gRPC core alone",
@@ -369,7 +386,7 @@ def make_model(backend: str) -> object | None:
     return AnthropicModel()
 
 
-def _settle_memory() -> None:
+def settle_memory() -> None:
     """Once started: what was loaded lives as long as the process, so the
     collector stops rescanning it, and collects young objects less often (a
     server with many streams holds many; full scans showed as latency spikes)."""
@@ -398,7 +415,9 @@ def _read_pem(path: str | None, what: str) -> bytes | None:
         raise SystemExit(f"sessiond: cannot read the {what} {path}: {e}") from None
 
 
-async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
+async def _start_core(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace, data_dir: Path, also: Sequence[str] = ()
+):
     from sessiond.cli.keys import ensure_key, memory_keys
     from sessiond.core.auth.keys import has_active_keys
     from sessiond.core.auth.limits import Limits
@@ -471,7 +490,7 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
             await ensure_key(core.store, data_dir)
         elif not keys and not await has_active_keys(core.store):
             log.warning("no API key configured: every call is refused (`sessiond keys create`)")
-        port = await core.start(args.grpc)
+        port = await core.start(args.grpc, also=also)
     except BaseException:
         await core.stop()
         raise
@@ -479,8 +498,11 @@ async def _start_core(args: argparse.Namespace, data_dir: Path):  # type: ignore
     return core, f"{host}:{port}"
 
 
-async def _start_edge(args: argparse.Namespace, data_dir: Path, transport: Transport):  # type: ignore[no-untyped-def]
-    """The edge over ``transport`` (to cores over gRPC, or to the core in this process)."""
+async def start_edge(
+    transport: Transport, *, http: str = "", sock: socket.socket | None = None
+) -> tuple[web.AppRunner, str]:
+    """The edge over ``transport`` (to cores over gRPC, or to the core in this
+    process), listening on ``http`` or on the bound socket ``sock``."""
     from aiohttp import web
     from sessiond.edge.app import create_app
     from sessiond.edge.client import CoreClient
@@ -493,10 +515,15 @@ async def _start_edge(args: argparse.Namespace, data_dir: Path, transport: Trans
         app, handle_signals=False, access_log=None, shutdown_timeout=5.0, handler_cancellation=True
     )
     await runner.setup()
-    host, port = split_address(args.http)
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    site: web.BaseSite
+    if sock is not None:
+        site = web.SockSite(runner, sock)
+        host, bound = sock.getsockname()[:2]
+    else:
+        host, port = split_address(http)
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        bound = port
     await site.start()
-    bound = port
     server = getattr(site, "_server", None)
     if server is not None and server.sockets:
         bound = server.sockets[0].getsockname()[1]
@@ -521,7 +548,7 @@ async def run(args: argparse.Namespace) -> int:
 
             metrics_host, metrics_port = split_address(args.metrics)
             start_http_server(metrics_port, metrics_host)
-        _settle_memory()
+        settle_memory()
         print(f"sessiond core listening grpc={grpc_addr}", flush=True)
         try:
             await stopping.wait()
@@ -532,31 +559,78 @@ async def run(args: argparse.Namespace) -> int:
         from sessiond.edge.grpc_transport import GrpcTransport
 
         transport = GrpcTransport(args.core, tls_ca=_read_pem(args.core_tls_ca, "CA certificate"))
-        runner, http_addr = await _start_edge(args, data_dir, transport)
-        _settle_memory()
+        runner, http_addr = await start_edge(transport, http=args.http)
+        settle_memory()
         print(f"sessiond edge listening http=http://{http_addr} core={args.core}", flush=True)
         try:
             await stopping.wait()
         finally:
             await runner.cleanup()
         return 0
-    core, grpc_addr = await _start_core(args, data_dir)
-    try:
-        # One process: the edge calls the core's servicers directly, with no socket.
-        from sessiond.cli.inprocess import InProcessTransport
+    return await _serve(args, data_dir, stopping)
 
-        runner, http_addr = await _start_edge(args, data_dir, InProcessTransport(core))
+
+async def _serve(args: argparse.Namespace, data_dir: Path, stopping: asyncio.Event) -> int:
+    """Core and edge in this process (the edge calls the core's servicers
+    directly, with no socket), and ``--workers`` - 1 edge processes beside it on
+    the same HTTP socket (cli/workers.py)."""
+    from sessiond.cli.inprocess import InProcessTransport
+    from sessiond.cli.workers import EdgeWorkers, listen_socket
+
+    count = _worker_count(args.workers)
+    sock: socket.socket | None = None
+    workers: EdgeWorkers | None = None
+    if count > 1:
+        sock = listen_socket(*split_address(args.http))
+        workers = EdgeWorkers(count - 1, sock)
+    try:
+        core, grpc_addr = await _start_core(
+            args, data_dir, also=() if workers is None else (workers.core_address,)
+        )
     except BaseException:
-        await core.stop()
+        if workers is not None:
+            await workers.stop()
+        if sock is not None:
+            sock.close()
         raise
-    _settle_memory()
+    runner: web.AppRunner | None = None
+    try:
+        runner, http_addr = await start_edge(InProcessTransport(core), http=args.http, sock=sock)
+        if workers is not None:
+            await workers.start(args.log_level, args.log_format)
+    except BaseException:
+        await _stop_serve(workers, runner, core)
+        raise
+    settle_memory()
     print(f"sessiond listening http=http://{http_addr} grpc={grpc_addr}", flush=True)
     try:
         await stopping.wait()
     finally:
-        await runner.cleanup()
-        await core.stop()
+        await _stop_serve(workers, runner, core)
     return 0
+
+
+async def _stop_serve(
+    workers: EdgeWorkers | None, runner: web.AppRunner | None, core: CoreServer
+) -> None:
+    # The workers first: their streams end before the core they read from.
+    if workers is not None:
+        await workers.stop()
+    if runner is not None:
+        await runner.cleanup()
+    await core.stop()
+
+
+def _worker_count(value: str) -> int:
+    if value == "auto":
+        return DEFAULT_WORKERS
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SystemExit(f"sessiond: --workers {value!r} must be a whole number from 1, or auto")
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -595,6 +669,8 @@ def _check_addresses(args: argparse.Namespace) -> None:
             split_address(target.strip())
     if getattr(args, "db", None):
         db_url(args, Path(args.data_dir))
+    if getattr(args, "workers", None) is not None:
+        _worker_count(str(args.workers))
 
 
 def _os_error(e: OSError) -> str:

@@ -7,7 +7,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -388,7 +388,10 @@ class CoreServer:
         """Started, and not yet stopping (what the health service says)."""
         return self._serving
 
-    async def start(self, address: str) -> int:
+    async def start(self, address: str, *, also: Sequence[str] = ()) -> int:
+        """Serves on ``address`` (its port is returned) and on each of ``also``
+        (e.g. a private ``unix:`` socket for this process's edge workers; plain
+        text, behind the same key check)."""
         server = grpc.aio.server(
             # Trace context first (when tracing is on), then the key check.
             interceptors=[*server_interceptors(), AuthInterceptor(self.gate)],
@@ -414,6 +417,13 @@ class CoreServer:
             port = 0
         if port == 0:
             raise OSError(f"cannot listen on {address} (is the address in use?)")
+        for extra in also:
+            try:
+                bound = server.add_insecure_port(extra)
+            except RuntimeError:
+                bound = 0
+            if bound == 0:
+                raise OSError(f"cannot listen on {extra}")
         if self.listener is not None:
             await self.listener.start()
         await self.runtime.recover()
