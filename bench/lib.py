@@ -5,6 +5,7 @@ closed-loop load)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
@@ -37,15 +38,38 @@ OP_DEADLINE = 30.0
 SERVER_ROOT = ROOT
 
 
+def _package_tree(root: Path) -> Path:
+    """A folder holding ``sessiond/`` laid out as installed (pyproject's
+    package-dir: core, edge, cli and generated/sessiond/v1) by symlinks into
+    ``root``. Put first on PYTHONPATH, it wins over this checkout's editable
+    install, whose finder Python consults only after the path."""
+    tree = Path(tempfile.mkdtemp(prefix="sessiond-server-"))
+    pkg = tree / "sessiond"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name, target in (
+        ("core", root / "core"),
+        ("edge", root / "edge"),
+        ("cli", root / "cli"),
+        ("v1", root / "generated" / "sessiond" / "v1"),
+    ):
+        (pkg / name).symlink_to(target, target_is_directory=True)
+    return tree
+
+
+SERVER_TREE: Path | None = None
+
+
 def set_server_root(path: Path) -> None:
     """Runs the server from another checkout (e.g. an exported commit)."""
-    global SERVER_ROOT
+    global SERVER_ROOT, SERVER_TREE
     SERVER_ROOT = path.resolve()
     if str(SERVER_ROOT) in sys.path:
         sys.path.remove(str(SERVER_ROOT))
     sys.path.insert(0, str(SERVER_ROOT))
     if SERVER_ROOT != ROOT:
-        sys.path.insert(1, str(SERVER_ROOT / "generated"))
+        SERVER_TREE = _package_tree(SERVER_ROOT)
+        atexit.register(shutil.rmtree, SERVER_TREE, True)
 
 
 set_server_root(ROOT)
@@ -140,8 +164,8 @@ def _child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SESSIOND_", "ANTHROPIC_"))}
     env["SESSIOND_LOG_LEVEL"] = "WARNING"
     env["PYTHONUNBUFFERED"] = "1"
-    if SERVER_ROOT != ROOT:
-        extra = [str(SERVER_ROOT), str(SERVER_ROOT / "generated")]
+    if SERVER_TREE is not None:
+        extra = [str(SERVER_TREE), str(SERVER_ROOT)]
         env["PYTHONPATH"] = os.pathsep.join([*extra, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
