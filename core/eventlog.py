@@ -56,11 +56,6 @@ class EventLog:
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
         # Told of every committed append (webhooks derive session events from it).
         self.committed: Callable[[str, list[event_pb2.SessionEvent]], None] | None = None
-        # Told of each range of sequences committed here (session, first, last):
-        # the database announces them back, and they need no second read.
-        self.committed_range: Callable[[str, int, int], None] | None = None
-        # Resolved when the group being committed is committed and published.
-        self._in_flight: asyncio.Future[None] | None = None
 
     def submit(
         self,
@@ -133,19 +128,7 @@ class EventLog:
             while self._queue:
                 n = min(len(self._queue), MAX_GROUP)
                 jobs = [self._queue.popleft() for _ in range(n)]
-                done = self._in_flight = asyncio.get_running_loop().create_future()
-                try:
-                    await self._commit(jobs)
-                finally:
-                    self._in_flight = None
-                    done.set_result(None)
-
-    async def settled(self) -> None:
-        """Returns once the group being committed (if any) is committed and published:
-        the database may announce a commit before the writer hears of it."""
-        done = self._in_flight
-        if done is not None:
-            await asyncio.shield(done)
+                await self._commit(jobs)
 
     async def _commit(self, jobs: list[_Job]) -> None:
         results: list[list[event_pb2.SessionEvent] | Exception]
@@ -172,10 +155,6 @@ class EventLog:
                 _settle(job.future, result)
             else:
                 self.broker.publish(job.append.session_id, result)
-                if result and self.committed_range is not None:
-                    self.committed_range(
-                        job.append.session_id, result[0].sequence, result[-1].sequence
-                    )
                 if self.committed is not None:
                     self.committed(job.append.session_id, result)
                 if not job.future.done():

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -77,8 +77,6 @@ class Listener:
         self._tag = secrets.token_hex(6)
         self._relay: deque[str] = deque()
         self._relay_wake = asyncio.Event()
-        # Waits for this replica's own commit in flight (it publishes it itself).
-        self.settle: Callable[[], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         await self._connect()
@@ -170,22 +168,12 @@ class Listener:
         self._announced[session_id] = (first, last)
         self._wake.set()
 
-    def note_committed(self, session_id: str, first: int, last: int) -> None:
-        """Events this replica committed and has published itself: their
-        announcement needs no read, provided everything before them was handed
-        on (else the announcement of what came between is still read)."""
-        seen = self._seen.get(session_id)
-        if seen is not None and seen >= first - 1:
-            self._seen[session_id] = max(seen, last)
-
     def _served(self) -> list[str]:
         return list({*self._broker.sessions(), *self._runner_sessions()})
 
     async def _deliver_forever(self) -> None:
         while True:
             await self._wake.wait()
-            if self.settle is not None:
-                await self.settle()
             self._wake.clear()
             announced, self._announced = self._announced, {}
             served = set(self._served())

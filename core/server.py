@@ -243,8 +243,6 @@ class CoreServer:
                 self.runtime.observe,
             )
             self.log.relay = self.listener.relay_preview
-            self.log.committed_range = self.listener.note_committed
-            self.listener.settle = self.log.settled
         self.model = model
         self.agents = AgentService(store)
         self.environments = EnvironmentService(store)
