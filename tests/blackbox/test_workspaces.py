@@ -271,6 +271,8 @@ async def test_every_route_hides_the_other_workspace(server: Server, tenant: Ten
             MISSING_SESSION,
         )
         await _same_as_missing(lambda i: b.beta.sessions.events.list(i), ses, MISSING_SESSION)
+        # A session's threads are its workspace's too.
+        await _same_as_missing(lambda i: b.beta.sessions.threads.list(i), ses, MISSING_SESSION)
         await _same_as_missing(
             lambda i: b.beta.sessions.events.list(i, page=t.events_cursor), ses, MISSING_SESSION
         )
