@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
+from sessiond.core.errors import NotFound
 from sessiond.core.eventlog import EventLog
 from sessiond.core.server import CoreServer
 from sessiond.core.store.store import LeaseLost, NewEvent, Store, UnsupportedDatabase
@@ -186,6 +187,39 @@ async def test_an_archive_racing_updates_is_never_undone(core: CoreServer) -> No
                 )
             ).environment
             assert got.HasField("archived_at")
+
+
+async def test_an_environment_read_after_each_write_sees_it(db_url: str) -> None:
+    """Reads of an environment (served from memory on SQLite) follow every
+    write at once, and stay inside the reader's workspace."""
+    store = await Store.open(db_url)
+    try:
+        at = to_timestamp(now_us())
+        env = environment_pb2.Environment(id="env_memo", name="e", created_at=at, updated_at=at)
+        env.config.cloud.SetInParent()
+        await store.insert_environment(env, ws="a")
+        assert (await store.get_environment(env.id, ws="a")).config.HasField("cloud")
+        with pytest.raises(NotFound):
+            await store.get_environment(env.id, ws="b")
+
+        def to_self_hosted(e: environment_pb2.Environment) -> None:
+            e.config.self_hosted.SetInParent()
+
+        await store.update_environment(env.id, to_self_hosted, ws="a")
+        got = await store.get_environment(env.id, ws=None)
+        assert got.config.HasField("self_hosted")
+        got.name = "changed by the caller"
+        assert (await store.get_environment(env.id, ws="a")).name == "e"
+        env.name = "put"
+        await store.put_environment(env, ws="a")
+        assert (await store.get_environment(env.id, ws="a")).name == "put"
+        with pytest.raises(NotFound):
+            await store.get_environment(env.id, ws="b")
+        await store.delete_environment(env.id, ws="a")
+        with pytest.raises(NotFound):
+            await store.get_environment(env.id, ws=None)
+    finally:
+        await store.close()
 
 
 async def test_concurrent_session_patches_all_survive(core: CoreServer) -> None:

@@ -338,6 +338,10 @@ class Runtime:
         """Sessions with a runner on this replica."""
         return list(self._runners)
 
+    def runner_count(self) -> int:
+        """How many sessions have a runner on this replica."""
+        return len(self._runners)
+
     async def recover(self) -> None:
         """At start: take over work that no live replica holds, then keep
         looking for it (a replica may die at any time)."""

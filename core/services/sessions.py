@@ -62,6 +62,10 @@ class Turns(Protocol):
 
     async def stop_session(self, session_id: str) -> None: ...
 
+    def runner_count(self) -> int:
+        """How many sessions have a runner in this process."""
+        ...
+
 
 class Workers(Protocol):
     """Where a self-hosted session's toolset runs: its environment's work queue."""
@@ -374,6 +378,12 @@ class SessionService:
     async def _check_running_limit(self, session_id: str, ws: str) -> None:
         """A message that would start a turn past the workspace's limit of
         running sessions is refused (one to a running session only queues)."""
+        if not self._store.shared and self._runtime.runner_count() < self._running_limit:
+            # One process owns the database: a session runs a turn only while
+            # it has a runner here (recovery gives every session left running
+            # one), so fewer runners than the limit means fewer running
+            # sessions in any workspace; no store read is needed.
+            return
         if await self._store.count_running(ws=ws) < self._running_limit:
             return
         session = await self._store.get_session(session_id, ws=ws)

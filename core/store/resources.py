@@ -14,6 +14,7 @@ from sessiond.core.store import rows, sql
 from sessiond.core.store import schema as t
 from sessiond.core.store import threads_schema as tt
 from sessiond.core.store.base import Scope, StoreBase, in_scope, time_range
+from sessiond.core.store.engine import Backend
 from sessiond.core.store.events import append_in
 from sessiond.core.store.types import STATUS_NAMES, Append, NewEvent, Page
 from sessiond.v1 import agent_pb2, environment_pb2, event_pb2, session_pb2
@@ -21,6 +22,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 R = TypeVar("R")
+# Environments kept in memory at most (SQLite; the memo starts over when full).
+ENV_MEMO_SIZE = 1024
 
 
 class AgentStore(StoreBase):
@@ -136,6 +139,16 @@ class AgentStore(StoreBase):
 
 
 class EnvironmentStore(StoreBase):
+    """Environments. When only this process uses the database (SQLite), reads
+    are served from a memo of the rows read, dropped on every write here (the
+    runtime asks for a session's environment on every turn)."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self._env_memo: dict[str, tuple[str, bytes]] = {}
+        # Bumped by every write: a read that overlapped one is not kept.
+        self._env_generation = 0
+
     async def insert_environment(self, env: environment_pb2.Environment, *, ws: str) -> None:
         stmt = insert(t.environments).values(
             id=env.id,
@@ -146,17 +159,40 @@ class EnvironmentStore(StoreBase):
         await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
 
     async def get_environment(self, env_id: str, *, ws: Scope) -> environment_pb2.Environment:
+        known = self._env_memo.get(env_id)
+        if known is not None:
+            workspace, body = known
+            if ws is None or ws == workspace:
+                return environment_pb2.Environment.FromString(body)
         e = t.environments
-        query = select(e).where(e.c.id == env_id, *in_scope(e.c.workspace, ws))
+        query = select(e.c.workspace, e.c.body).where(
+            e.c.id == env_id, *in_scope(e.c.workspace, ws)
+        )
+        generation = self._env_generation
         row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
         if row is None:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
+        if not self.shared and generation == self._env_generation:
+            # No write began meanwhile: the row read is still the stored one.
+            if len(self._env_memo) >= ENV_MEMO_SIZE:
+                self._env_memo.clear()
+            self._env_memo[env_id] = (str(row.workspace), bytes(row.body))
         return rows.environment(row)
+
+    def _env_changes(self, env_id: str) -> None:
+        """Called before a write of an environment: what is kept of it goes."""
+        self._env_generation += 1
+        self._env_memo.pop(env_id, None)
 
     async def put_environment(self, env: environment_pb2.Environment, *, ws: Scope) -> None:
         """Overwrites the environment as a whole (``update_environment`` patches)."""
         stmt = _put_environment(env, ws)
-        if await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True) != 1:
+        self._env_changes(env.id)
+        try:
+            changed = await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
+        finally:
+            self._env_changes(env.id)
+        if changed != 1:
             raise errors.NotFound(f"No environment with id {env.id!r}.")
 
     async def update_environment(
@@ -177,12 +213,21 @@ class EnvironmentStore(StoreBase):
             conn.execute(_put_environment(env, ws))
             return env
 
-        return await self._tx(work, write=True)
+        self._env_changes(env_id)
+        try:
+            return await self._tx(work, write=True)
+        finally:
+            self._env_changes(env_id)
 
     async def delete_environment(self, env_id: str, *, ws: Scope) -> None:
         e = t.environments
         stmt = delete(e).where(e.c.id == env_id, *in_scope(e.c.workspace, ws))
-        if await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True) != 1:
+        self._env_changes(env_id)
+        try:
+            deleted = await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
+        finally:
+            self._env_changes(env_id)
+        if deleted != 1:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
 
     async def list_environments(
