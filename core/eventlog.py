@@ -50,8 +50,11 @@ class EventLog:
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        # Decoded histories, bounded by their estimated size in memory.
-        self._histories: ByteLRU[str, list[event_pb2.SessionEvent]] = ByteLRU(cache_bytes)
+        # Decoded histories and the index of their first unprocessed event,
+        # bounded by their estimated size in memory.
+        self._histories: ByteLRU[str, tuple[list[event_pb2.SessionEvent], int]] = ByteLRU(
+            cache_bytes
+        )
         # Hands previews to other replicas (set when several share the database).
         self.relay: Callable[[str, str, event_pb2.StreamEventsResponse], None] | None = None
         # Told of every committed append (webhooks derive session events from it).
@@ -164,25 +167,25 @@ class EventLog:
         """Every event of a session in order, for rebuilding the model's context.
 
         Recently used histories are kept (up to the cache's byte budget,
-        estimated from the events' encoded size): a call reads only the events
-        after the first one that was still unprocessed (the one field that
-        changes after an append), so a long session is not decoded again per
-        request. The list returned must not be changed.
+        estimated from the events' encoded size) with the index of their first
+        unprocessed event (the one field that changes after an append): a call
+        reads only the events from there on, so a long session is neither
+        decoded nor scanned again per request. The list returned must not be
+        changed.
         """
         cached = self._histories.pop(session_id)
         if cached is None:
             events = await self.store.conversation(session_id)
             nbytes = decoded_size(events)
+            redo = _first_unprocessed(events, 0)
         else:
-            kept, nbytes = cached
-            redo = next(
-                (i for i, e in enumerate(kept) if not e.HasField("processed_at")), len(kept)
-            )
+            (kept, redo), nbytes = cached
             after = kept[redo - 1].sequence if redo else 0
             fresh = await self.store.events_after(session_id, after, 1 << 62)
-            events = kept[:redo] + fresh
             nbytes += decoded_size(fresh) - decoded_size(kept[redo:])
-        self._histories.put(session_id, events, nbytes)
+            events = kept[:redo] + fresh
+            redo = _first_unprocessed(events, redo)
+        self._histories.put(session_id, (events, redo), nbytes)
         return events
 
     def forget(self, session_id: str) -> None:
@@ -236,6 +239,15 @@ class EventLog:
         )
         token = encode_page([events[-1].sequence]) if more and events else ""
         return events, token
+
+
+def _first_unprocessed(events: list[event_pb2.SessionEvent], start: int) -> int:
+    """The index of the first event from ``start`` on not yet processed (the
+    length when there is none)."""
+    for i in range(start, len(events)):
+        if not events[i].HasField("processed_at"):
+            return i
+    return len(events)
 
 
 def _settle(future: asyncio.Future[Any], error: Exception) -> None:

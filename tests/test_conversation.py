@@ -1,5 +1,6 @@
 """The model's conversation built incrementally per session equals the one
-built from the whole history, whatever the history grows into."""
+built from the whole history, whatever the history grows into, and so does
+the count of its words (the offline model's input tokens)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 
 from google.protobuf import struct_pb2
 from sessiond.core.runtime.conversation import Conversations, build
+from sessiond.core.runtime.model import ModelRequest, prompt_words
 from sessiond.core.timeutil import to_timestamp
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -74,7 +76,11 @@ def test_incremental_conversations_equal_full_builds() -> None:
             history[waiting] = _processed(history[waiting])
             queued[sid] = None
         history.extend(_turn(rng, f"t{step}"))
-        assert conversations.build(sid, history) == build(history), f"step {step}"
+        messages, words = conversations.build_counted(sid, history)
+        full = build(history)
+        assert messages == full, f"step {step}"
+        # The words counted as the conversation grew are those of a full count.
+        assert words == prompt_words(ModelRequest("m", None, full)), f"step {step}"
 
 
 def test_a_history_that_does_not_continue_the_remembered_one_is_rebuilt() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from google.protobuf import json_format
 from sessiond.core.bytecache import DEFAULT_CACHE_BYTES, ByteLRU, decoded_size
-from sessiond.core.runtime.model import Message, Part, Text, ToolResult, ToolUse
+from sessiond.core.runtime.model import Message, Part, Text, ToolResult, ToolUse, part_words
 from sessiond.core.runtime.toolplan import DELEGATE_TOOL
 from sessiond.v1 import common_pb2, event_pb2
 
@@ -50,15 +50,25 @@ class Conversations:
         self._memo: ByteLRU[str, tuple[int, str, _Builder]] = ByteLRU(max_bytes)
 
     def build(self, session_id: str, events: Sequence[event_pb2.SessionEvent]) -> list[Message]:
-        settled = next(
-            (i for i, e in enumerate(events) if not e.HasField("processed_at")), len(events)
-        )
+        return self.build_counted(session_id, events)[0]
+
+    def build_counted(
+        self, session_id: str, events: Sequence[event_pb2.SessionEvent]
+    ) -> tuple[list[Message], int]:
+        """The messages, and how many whitespace-separated words their parts
+        hold (counted as they are added, so a long session is not walked
+        again per request)."""
         memo = self._memo.pop(session_id)
         start, builder, nbytes = 0, _Builder(), 0
         if memo is not None:
             (count, last_id, kept), size = memo
-            if 0 < count <= settled and events[count - 1].id == last_id:
+            if 0 < count <= len(events) and events[count - 1].id == last_id:
                 start, builder, nbytes = count, kept.copy(), size
+        # Events the memo was built from were processed: look from there on.
+        settled = next(
+            (i for i in range(start, len(events)) if not events[i].HasField("processed_at")),
+            len(events),
+        )
         for ev in events[start:settled]:
             builder.feed(ev)
         nbytes += decoded_size(events[start:settled])
@@ -66,7 +76,7 @@ class Conversations:
             self._memo.put(session_id, (settled, events[settled - 1].id, builder.copy()), nbytes)
         for ev in events[settled:]:
             builder.feed(ev)
-        return builder.messages
+        return builder.messages, builder.words
 
     def forget(self, session_id: str) -> None:
         self._memo.discard(session_id)
@@ -79,6 +89,8 @@ class _Builder:
         self.fresh = False
         # Thread id -> the delegate call that waits for that thread's reply.
         self.sent: dict[str, str] = {}
+        # Words of every part added (what the offline model counts as input).
+        self.words = 0
 
     def copy(self) -> _Builder:
         """A builder that goes on from here; only the last message can still grow."""
@@ -90,6 +102,7 @@ class _Builder:
         other.open_uses = list(self.open_uses)
         other.fresh = self.fresh
         other.sent = dict(self.sent)
+        other.words = self.words
         return other
 
     def _add(self, role: str, part: Part | None, new: bool = False) -> None:
@@ -99,6 +112,7 @@ class _Builder:
             self.messages.append(Message(role))
         if part is not None:
             self.messages[-1].parts.append(part)
+            self.words += part_words(part)
 
     def _result(self, r: ToolResult) -> None:
         if r.tool_use_id in self.open_uses:
@@ -111,7 +125,9 @@ class _Builder:
             ToolResult(u, "No result: the user sent a new message.", True) for u in self.open_uses
         ]
         self.open_uses.clear()
-        self.messages.append(Message("user", [*abandoned, Text(text)]))
+        parts: list[Part] = [*abandoned, Text(text)]
+        self.words += sum(part_words(p) for p in parts)
+        self.messages.append(Message("user", parts))
 
     def feed(self, ev: event_pb2.SessionEvent) -> None:
         if not ev.HasField("processed_at"):

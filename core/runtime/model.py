@@ -65,6 +65,9 @@ class ModelRequest:
     effort: str | None = None
     speed: str | None = None
     inference_geo: str | None = None
+    # The words of ``messages``' parts when the caller counted them as it
+    # built them (None: ``prompt_words`` counts them).
+    message_words: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,15 +141,19 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
+def part_words(part: Part) -> int:
+    """Whitespace-separated words of one part (a tool use counts its name)."""
+    if isinstance(part, Text | Thinking | ToolResult):
+        return count_words(part.text)
+    return count_words(part.name)
+
+
 def prompt_words(request: ModelRequest) -> int:
     """Whitespace-separated words of everything a request sends."""
     total = count_words(request.system or "")
+    if request.message_words is not None:
+        return total + request.message_words
     for message in request.messages:
         for part in message.parts:
-            if isinstance(part, Text | Thinking):
-                total += count_words(part.text)
-            elif isinstance(part, ToolResult):
-                total += count_words(part.text)
-            else:
-                total += count_words(part.name)
+            total += part_words(part)
     return total

@@ -341,10 +341,12 @@ class Turn:
             notes = (await self._ctx.system_notes(self._sid)).strip()
             if notes:
                 system = f"{system}\n\n{notes}" if system else notes
+        messages, words = self._ctx.conversations.build_counted(self._sid, events)
         request = ModelRequest(
             model=agent.model.id,
             system=system,
-            messages=self._ctx.conversations.build(self._sid, events),
+            messages=messages,
+            message_words=words,
             tools=self._plan.specs(),
             turn_key=_turn_key(events, self._sid),
             effort=agent.model.effort.WhichOneof("type"),
