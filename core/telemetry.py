@@ -59,6 +59,14 @@ STORE_SECONDS: Final = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
+# The children of the per-turn counters, looked up once (``labels`` per call
+# costs a lock and a dict lookup on every turn).
+_TURN_OUTCOMES: Final = {o: TURNS.labels(o) for o in ("ok", "error", "interrupted")}
+_REQUEST_OUTCOMES: Final = {o: MODEL_REQUESTS.labels(o) for o in ("ok", "error")}
+_TOKENS: Final = {
+    k: MODEL_TOKENS.labels(k) for k in ("input", "output", "cache_read", "cache_creation")
+}
+
 
 def extract_context(metadata: Sequence[tuple[str, str | bytes]] | None) -> otel_context.Context:
     """The W3C trace context (``traceparent``/``tracestate``) carried by gRPC metadata."""
@@ -81,23 +89,39 @@ def attached(ctx: otel_context.Context | None) -> Iterator[None]:
         otel_context.detach(token)
 
 
+def tracing() -> bool:
+    """Whether a tracer provider is installed (without one every span is a
+    no-op: the turn path then makes none, which costs nothing)."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
+@contextlib.contextmanager
+def _no_span() -> Iterator[Span]:
+    yield trace.INVALID_SPAN
+
+
 @contextlib.contextmanager
 def turn_span(session_id: str, agent_name: str, agent_id: str, model: str) -> Iterator[Span]:
     """``invoke_agent`` around one turn; counts the turn and its duration."""
     start = time.perf_counter()
     outcome = "error"
-    with tracer.start_as_current_span(
-        f"invoke_agent {agent_name}".strip(),
-        kind=SpanKind.INTERNAL,
-        attributes={
-            "gen_ai.operation.name": "invoke_agent",
-            "gen_ai.provider.name": "anthropic",
-            "gen_ai.agent.id": agent_id,
-            "gen_ai.agent.name": agent_name,
-            "gen_ai.request.model": model,
-            "gen_ai.conversation.id": session_id,
-        },
-    ) as span:
+    opened = (
+        tracer.start_as_current_span(
+            f"invoke_agent {agent_name}".strip(),
+            kind=SpanKind.INTERNAL,
+            attributes={
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.provider.name": "anthropic",
+                "gen_ai.agent.id": agent_id,
+                "gen_ai.agent.name": agent_name,
+                "gen_ai.request.model": model,
+                "gen_ai.conversation.id": session_id,
+            },
+        )
+        if tracing()
+        else _no_span()
+    )
+    with opened as span:
         try:
             yield span
             outcome = "ok"
@@ -105,46 +129,52 @@ def turn_span(session_id: str, agent_name: str, agent_id: str, model: str) -> It
             outcome = "interrupted" if type(e).__name__ == "CancelledError" else "error"
             raise
         finally:
-            TURNS.labels(outcome).inc()
+            _TURN_OUTCOMES[outcome].inc()
             TURN_SECONDS.observe(time.perf_counter() - start)
 
 
 @contextlib.contextmanager
 def chat_span(model: str, session_id: str) -> Iterator[Span]:
     """``chat`` around one model request."""
-    with tracer.start_as_current_span(
-        f"chat {model}",
-        kind=SpanKind.CLIENT,
-        attributes={
-            "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": "anthropic",
-            "gen_ai.request.model": model,
-            "gen_ai.conversation.id": session_id,
-        },
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as span:
+    opened = (
+        tracer.start_as_current_span(
+            f"chat {model}",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "gen_ai.operation.name": "chat",
+                "gen_ai.provider.name": "anthropic",
+                "gen_ai.request.model": model,
+                "gen_ai.conversation.id": session_id,
+            },
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+        if tracing()
+        else _no_span()
+    )
+    with opened as span:
         try:
             yield span
         except Exception as e:
-            MODEL_REQUESTS.labels("error").inc()
+            _REQUEST_OUTCOMES["error"].inc()
             span.set_status(Status(StatusCode.ERROR, type(e).__name__))
             span.set_attribute("error.type", type(e).__name__)
             raise
         else:
-            MODEL_REQUESTS.labels("ok").inc()
+            _REQUEST_OUTCOMES["ok"].inc()
 
 
 def record_usage(
     span: Span, input_tokens: int, output_tokens: int, cache_read: int, cache_write: int
 ) -> None:
     """Token usage of one model request, on its span and in the counters."""
-    span.set_attribute("gen_ai.usage.input_tokens", input_tokens)
-    span.set_attribute("gen_ai.usage.output_tokens", output_tokens)
-    MODEL_TOKENS.labels("input").inc(input_tokens)
-    MODEL_TOKENS.labels("output").inc(output_tokens)
-    MODEL_TOKENS.labels("cache_read").inc(cache_read)
-    MODEL_TOKENS.labels("cache_creation").inc(cache_write)
+    if span.is_recording():
+        span.set_attribute("gen_ai.usage.input_tokens", input_tokens)
+        span.set_attribute("gen_ai.usage.output_tokens", output_tokens)
+    _TOKENS["input"].inc(input_tokens)
+    _TOKENS["output"].inc(output_tokens)
+    _TOKENS["cache_read"].inc(cache_read)
+    _TOKENS["cache_creation"].inc(cache_write)
 
 
 @contextlib.contextmanager
@@ -196,6 +226,6 @@ class TraceContextInterceptor(grpc.aio.ServerInterceptor):
 
 def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
     """The trace-context interceptor once a tracer provider is installed, else none."""
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+    if not tracing():
         return []
     return [TraceContextInterceptor()]

@@ -118,14 +118,22 @@ class EventStore(StoreBase):
     async def work_of(
         self, session_id: str
     ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
-        """A session's unprocessed events, in order, and the session (two reads
-        at once, on two connections: one round trip's wait)."""
+        """A session's unprocessed events, in order, and the session (on a
+        shared database two reads at once, on two connections: one round
+        trip's wait; on SQLite both in one unit of work: one thread hop)."""
         db = self._db
         params = {"sid": session_id}
-        pending, row = await asyncio.gather(
-            self._tx(lambda conn: db.pending(conn, session_id), write=False),
-            self._tx(lambda conn: conn.execute(sql.SESSION, params).first(), write=False),
-        )
+        if self.shared:
+            pending, row = await asyncio.gather(
+                self._tx(lambda conn: db.pending(conn, session_id), write=False),
+                self._tx(lambda conn: conn.execute(sql.SESSION, params).first(), write=False),
+            )
+        else:
+
+            def both(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
+                return db.pending(conn, session_id), conn.execute(sql.SESSION, params).first()
+
+            pending, row = await self._tx(both, write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return pending, rows.session(row)
