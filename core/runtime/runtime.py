@@ -236,6 +236,9 @@ class _Runner:
             skipped = [e.id for e in pending if e.sequence <= cutoff]
             if skipped:
                 await rt.log.append(self.session_id, [], mark_processed=skipped, owner=rt.owner)
+                # What was read beyond them is still to run; else only new
+                # events (which set ``wake``) can bring more.
+                look = len(skipped) < len(pending)
                 continue
             ev = pending[0]
             kind = ev.WhichOneof("payload")
@@ -247,6 +250,7 @@ class _Runner:
             if kind not in ("user_message", "user_define_outcome") and not resume:
                 # Nothing to run for it (system messages, stale answers).
                 await rt.log.append(self.session_id, [], mark_processed=[ev.id], owner=rt.owner)
+                look = len(pending) > 1
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue
