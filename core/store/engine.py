@@ -9,6 +9,7 @@ statements, the fast reads, migrations under a lock. Any other URL is refused.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -122,16 +123,37 @@ class SqliteBackend:
         self._reader = _sqlite_engine(plain, None)
         self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
         self._read_pool = ThreadPoolExecutor(2, thread_name_prefix="sqlite-read")
+        # Each pool thread keeps its connection open: a unit of work then
+        # costs no pool checkout, reset and checkin around it.
+        self._local = threading.local()
+        self._opened: list[Connection] = []
+        self._opened_lock = threading.Lock()
 
     async def tx(self, work: Callable[[Connection], R], *, write: bool, single: bool = False) -> R:
         engine = self._writer if write else self._reader
         pool = self._write_pool if write else self._read_pool
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, _in_transaction, engine, work)
+        return await loop.run_in_executor(pool, self._in_transaction, engine, work)
+
+    def _in_transaction(self, engine: Engine, work: Callable[[Connection], R]) -> R:
+        """Runs in a pool thread, on that thread's own connection."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and conn.engine is not engine:
+            conn = None
+        if conn is None or conn.closed or conn.invalidated:
+            conn = engine.connect()
+            self._local.conn = conn
+            with self._opened_lock:
+                self._opened.append(conn)
+        with conn.begin():
+            return work(conn)
 
     async def close(self) -> None:
         for pool in (self._write_pool, self._read_pool):
             await asyncio.to_thread(pool.shutdown)
+        # The pools' threads are done: their connections go back and close.
+        for conn in self._opened:
+            conn.close()
         self._writer.dispose()
         self._reader.dispose()
 
@@ -287,8 +309,3 @@ def _sqlite_engine(url: URL, begin: str | None) -> Engine:
             conn.exec_driver_sql(begin)
 
     return engine
-
-
-def _in_transaction(engine: Engine, work: Callable[[Connection], R]) -> R:
-    with engine.begin() as conn:
-        return work(conn)
