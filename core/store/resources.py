@@ -164,12 +164,13 @@ class EnvironmentStore(StoreBase):
             workspace, body = known
             if ws is None or ws == workspace:
                 return environment_pb2.Environment.FromString(body)
-        e = t.environments
-        query = select(e.c.workspace, e.c.body).where(
-            e.c.id == env_id, *in_scope(e.c.workspace, ws)
+        query, params = (
+            (sql.ENVIRONMENT, {"id": env_id})
+            if ws is None
+            else (sql.ENVIRONMENT_IN, {"id": env_id, "ws": ws})
         )
         generation = self._env_generation
-        row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
+        row = await self._tx(lambda conn: conn.execute(query, params).first(), write=False)
         if row is None:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
         if not self.shared and generation == self._env_generation:
@@ -349,11 +350,12 @@ class SessionStore(StoreBase):
 
     async def count_running(self, *, ws: str) -> int:
         """Sessions of ``ws`` that are running a turn (or about to again)."""
-        s = t.sessions
-        query = select(func.count()).where(
-            s.c.workspace == ws, s.c.status.in_(("running", "rescheduling"))
+        params = {"ws": ws}
+        return int(
+            await self._tx(
+                lambda conn: conn.execute(sql.COUNT_RUNNING, params).scalar_one(), write=False
+            )
         )
-        return int(await self._tx(lambda conn: conn.execute(query).scalar_one(), write=False))
 
     async def list_sessions(
         self,

@@ -44,6 +44,14 @@ PENDING = (
 )
 SESSION = select(_s).where(_s.c.id == bindparam("sid"))
 SESSION_IN = select(_s).where(_s.c.id == bindparam("sid"), _s.c.workspace == bindparam("ws"))
+# Sessions of a workspace running a turn (or about to again): every send of a
+# message asks on a shared database.
+COUNT_RUNNING = select(func.count()).where(
+    _s.c.workspace == bindparam("ws"), _s.c.status.in_(("running", "rescheduling"))
+)
+_env = t.environments
+ENVIRONMENT = select(_env.c.workspace, _env.c.body).where(_env.c.id == bindparam("id"))
+ENVIRONMENT_IN = ENVIRONMENT.where(_env.c.workspace == bindparam("ws"))
 # The owner of a session's lease, the row locked until the transaction ends
 # (PostgreSQL; a SQLite writer holds the whole database already).
 LEASE_OWNER = select(_s.c.lease_owner).where(_s.c.id == bindparam("sid")).with_for_update()
