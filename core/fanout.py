@@ -36,12 +36,22 @@ class Subscription:
         default_factory=lambda: asyncio.Queue(DEFAULT_QUEUE_SIZE)
     )
     lagged: bool = False
+    # Cut off: the end marker is the last item of the queue.
+    ended: bool = False
 
     async def get(self) -> event_pb2.StreamEventsResponse:
         item = await self.queue.get()
         if item is None:
             raise SubscriberLagged() if self.lagged else StreamClosed()
         return item
+
+    def get_nowait(self) -> event_pb2.StreamEventsResponse | None:
+        """The next item if one is queued, else None; the end marker is left for
+        :meth:`get` (it is the last item, queued after every other)."""
+        queue = self.queue
+        if queue.empty() or (self.ended and queue.qsize() == 1):
+            return None
+        return queue.get_nowait()
 
 
 class Broker:
@@ -169,6 +179,7 @@ class Broker:
         if lagged:
             telemetry.SUBSCRIBERS_CUT.inc()
         sub.lagged = lagged
+        sub.ended = True
         self.unsubscribe(sub)
         try:
             sub.queue.put_nowait(None)
