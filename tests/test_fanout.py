@@ -23,7 +23,7 @@ async def test_each_subscriber_gets_every_event_in_order() -> None:
     for sub in (a, b):
         got = [(await asyncio.wait_for(sub.get(), 1)).event.sequence for _ in range(3)]
         assert got == [1, 2, 3]
-    assert other.queue.empty()
+    assert not other.queue
 
 
 async def test_a_slow_subscriber_is_cut_off_without_slowing_the_others() -> None:
@@ -53,7 +53,7 @@ async def test_previews_go_only_to_subscribers_that_asked() -> None:
     item = event_pb2.StreamEventsResponse(start=event_pb2.EventStart())
     broker.publish_preview("s", "agent.message", item)
     assert (await asyncio.wait_for(wants.get(), 1)).HasField("start")
-    assert plain.queue.empty()
+    assert not plain.queue
 
 
 # --------------------------------------------------------------------------- tails
