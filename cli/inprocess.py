@@ -110,6 +110,13 @@ class InProcessStream(Generic[Resp]):
             raise CoreError(grpc.StatusCode.INTERNAL, "internal error")
         return item
 
+    def next_ready(self) -> Resp | None:
+        """The next item if it is already queued (see :meth:`EventStream.next_ready`)."""
+        item = self._stream.next_ready()
+        if item is not None and not isinstance(item, self._response_type):
+            raise CoreError(grpc.StatusCode.INTERNAL, "internal error")
+        return item
+
     async def aclose(self) -> None:
         await self._stream.aclose()
 

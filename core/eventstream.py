@@ -153,6 +153,28 @@ class EventStream:
             if item.event.sequence > self._last:
                 self._held = item
 
+    def next_ready(self) -> event_pb2.StreamEventsResponse | None:
+        """The next item when it is live, in order and already queued, else None
+        (then await ``__anext__``, which also replays, fills gaps and ends the
+        stream). Lets a reader take what a publish queued in one go."""
+        sub = self._sub
+        if sub is None or self._closed or self._pending or self._replaying:
+            return None
+        if self._held is not None:
+            return None
+        while True:
+            item = sub.get_nowait()
+            if item is None or not item.HasField("event"):
+                return item
+            seq = item.event.sequence
+            if seq <= self._last:
+                continue  # already sent
+            if seq > self._last + 1:
+                self._held = item  # behind a gap: __anext__ fills it from the store
+                return None
+            self._last = seq
+            return item
+
     async def aclose(self) -> None:
         """Releases the subscription; a read waiting in another task ends."""
         self._closed = True

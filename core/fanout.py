@@ -8,9 +8,8 @@ client to resume), so a slow reader never slows the writer or the others.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from sessiond.core import telemetry
 from sessiond.v1 import event_pb2
@@ -28,20 +27,53 @@ class StreamClosed(Exception):
     """The session was deleted or the server is shutting down."""
 
 
-@dataclass(eq=False)
-class Subscription:
-    session_id: str
-    deltas: frozenset[str]
-    queue: asyncio.Queue[event_pb2.StreamEventsResponse | None] = field(
-        default_factory=lambda: asyncio.Queue(DEFAULT_QUEUE_SIZE)
-    )
-    lagged: bool = False
+Item = event_pb2.StreamEventsResponse
 
-    async def get(self) -> event_pb2.StreamEventsResponse:
-        item = await self.queue.get()
+
+class Subscription:
+    """One stream's queue of live items, read by one reader at a time.
+
+    A deque and one waiter rather than an ``asyncio.Queue``: the broker bounds it
+    (see ``Broker._offer``), and with a thousand subscribers the per-item work of
+    a full queue (putter/getter lists, task counters, an event) adds up. ``None``
+    in the queue is the end marker, always the last item."""
+
+    __slots__ = ("session_id", "deltas", "queue", "lagged", "_waiter")
+
+    def __init__(self, session_id: str, deltas: frozenset[str]) -> None:
+        self.session_id = session_id
+        self.deltas = deltas
+        self.queue: deque[Item | None] = deque()
+        self.lagged = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, item: Item | None) -> None:
+        self.queue.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> Item:
+        queue = self.queue
+        while not queue:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        item = queue.popleft()
         if item is None:
+            queue.appendleft(None)  # every later read ends the same way
             raise SubscriberLagged() if self.lagged else StreamClosed()
         return item
+
+    def get_nowait(self) -> Item | None:
+        """The next item if one is queued, else None; the end marker is left for
+        :meth:`get` (it is the last item, queued after every other)."""
+        queue = self.queue
+        if not queue or queue[0] is None:
+            return None
+        return queue.popleft()
 
 
 class Broker:
@@ -62,7 +94,7 @@ class Broker:
         )
 
     def subscribe(self, session_id: str, deltas: Iterable[str] = ()) -> Subscription:
-        sub = Subscription(session_id, frozenset(deltas), asyncio.Queue(self._queue_size + 1))
+        sub = Subscription(session_id, frozenset(deltas))
         self._subs.setdefault(session_id, set()).add(sub)
         return sub
 
@@ -158,11 +190,11 @@ class Broker:
     def _offer(self, sub: Subscription, item: event_pb2.StreamEventsResponse) -> bool:
         if sub not in self._subs.get(sub.session_id, ()):
             return False
-        # One slot is kept for the cut-off marker.
-        if sub.queue.qsize() >= self._queue_size:
+        # Bounded: past ``queue_size`` items only the cut-off marker goes in.
+        if len(sub.queue) >= self._queue_size:
             self._cut(sub)
             return False
-        sub.queue.put_nowait(item)
+        sub.put(item)
         return True
 
     def _cut(self, sub: Subscription, lagged: bool = True) -> None:
@@ -170,7 +202,4 @@ class Broker:
             telemetry.SUBSCRIBERS_CUT.inc()
         sub.lagged = lagged
         self.unsubscribe(sub)
-        try:
-            sub.queue.put_nowait(None)
-        except asyncio.QueueFull:  # pragma: no cover - a slot is always kept
-            pass
+        sub.put(None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
+from typing import Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -95,8 +97,18 @@ def create_app(
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Names every request; the id is echoed in the ``request-id`` header and error bodies."""
-    request[REQUEST_ID] = "req_" + secrets.token_urlsafe(18)
+    request[REQUEST_ID] = _new_request_id()
     return await handler(request)
+
+
+# Request ids need to be unique, not secret: a random prefix per process and a
+# counter (no system call per request, as secrets.token_urlsafe would make).
+_ID_PREFIX: Final = "req_" + secrets.token_urlsafe(12)
+_id_counter = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):08x}"
 
 
 async def _echo_request_id(request: web.Request, response: web.StreamResponse) -> None:

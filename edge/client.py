@@ -893,12 +893,17 @@ class SessionThreadClient(_Client):
         return await self._transport.unary(ARCHIVE_SESSION_THREAD, request, self._metadata)
 
 
+# Callers (distinct key metadata) whose clients are kept; past it they are made afresh.
+MAX_DERIVED = 1024
+
+
 class CoreClient:
     """The core as the edge sees it: one typed client per service."""
 
     def __init__(self, transport: Transport, metadata: Metadata = ()) -> None:
         self.transport = transport
         self.metadata = metadata
+        self._derived: dict[Metadata, CoreClient] = {}
         self.agents = AgentClient(transport, metadata)
         self.environments = EnvironmentClient(transport, metadata)
         self.sessions = SessionClient(transport, metadata)
@@ -915,8 +920,14 @@ class CoreClient:
         self.threads = SessionThreadClient(transport, metadata)
 
     def with_metadata(self, metadata: Metadata) -> CoreClient:
-        """The same core, with ``metadata`` sent on every call (e.g. a caller's key)."""
-        return CoreClient(self.transport, self.metadata + metadata)
+        """The same core, with ``metadata`` sent on every call (e.g. a caller's key).
+        Kept per ``metadata`` (a caller's clients are made once, not per request)."""
+        client = self._derived.get(metadata)
+        if client is None:
+            if len(self._derived) >= MAX_DERIVED:
+                self._derived.clear()
+            client = self._derived[metadata] = CoreClient(self.transport, self.metadata + metadata)
+        return client
 
     async def ready(self) -> bool:
         return await self.transport.ready()

@@ -113,7 +113,26 @@ _FRAMES: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
 MAX_FRAMES = 4096
 
 
+# The frames of the items rendered last, by identity: the broker hands the same
+# item to every stream of a session, so each stream after the first finds its
+# frame without reading the item's fields. The entry holds the item, so its id
+# is not reused while it is here.
+_BY_ITEM: OrderedDict[int, tuple[event_pb2.StreamEventsResponse, bytes]] = OrderedDict()
+MAX_BY_ITEM = 256
+
+
 def _render(item: event_pb2.StreamEventsResponse) -> bytes:
+    hit = _BY_ITEM.get(id(item))
+    if hit is not None and hit[0] is item:
+        return hit[1]
+    frame = _render_item(item)
+    _BY_ITEM[id(item)] = (item, frame)
+    if len(_BY_ITEM) > MAX_BY_ITEM:
+        _BY_ITEM.popitem(last=False)
+    return frame
+
+
+def _render_item(item: event_pb2.StreamEventsResponse) -> bytes:
     if item.WhichOneof("item") != "event":
         name, data = stream_item_to_json(item)
         return sse.frame(name, dumps(data))

@@ -8,6 +8,7 @@ core's counters too (turns, tool calls, tokens, commits); a lone edge shows its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Final
@@ -48,6 +49,28 @@ def route_of(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+# One labelled child per (method, route[, status]): ``labels()`` looks it up under a lock
+# on every call, so the children are kept here once made (routes are templates: bounded).
+_REQUESTS: dict[tuple[str, str, int], Counter] = {}
+_SECONDS: dict[tuple[str, str], Histogram] = {}
+
+
+def _count(method: str, route: str, status: int, elapsed: float) -> None:
+    counter = _REQUESTS.get((method, route, status))
+    if counter is None:
+        counter = _REQUESTS[(method, route, status)] = REQUESTS.labels(method, route, str(status))
+    counter.inc()
+    timer = _SECONDS.get((method, route))
+    if timer is None:
+        timer = _SECONDS[(method, route)] = REQUEST_SECONDS.labels(method, route)
+    timer.observe(elapsed)
+
+
+def _tracing() -> bool:
+    """Whether a tracer provider is installed (else every span would be a no-op)."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 @web.middleware
 async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Counts, times, traces and logs every request (outermost but for the request id)."""
@@ -58,12 +81,23 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
     status = 500
     if streaming:
         OPEN_STREAMS.inc()
-    with tracer.start_as_current_span(
-        f"{method} {route}",
-        context=extract(request.headers),
-        kind=SpanKind.SERVER,
-        attributes={"http.request.method": method, "http.route": route, "url.path": request.path},
-    ) as span:
+    # With no tracer provider installed a span records nothing: skip making one
+    # (and parsing the trace headers) on every request.
+    span_cm = (
+        tracer.start_as_current_span(
+            f"{method} {route}",
+            context=extract(request.headers),
+            kind=SpanKind.SERVER,
+            attributes={
+                "http.request.method": method,
+                "http.route": route,
+                "url.path": request.path,
+            },
+        )
+        if _tracing()
+        else contextlib.nullcontext(None)
+    )
+    with span_cm as span:
         try:
             response = await handler(request)
             status = response.status
@@ -80,25 +114,26 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
             elapsed = time.perf_counter() - start
             if streaming:
                 OPEN_STREAMS.dec()
-            span.set_attribute("http.response.status_code", status)
-            if status >= 500:
-                span.set_status(Status(StatusCode.ERROR))
-            REQUESTS.labels(method, route, str(status)).inc()
-            REQUEST_SECONDS.labels(method, route).observe(elapsed)
-            access_log.info(
-                "%s %s %d %.1fms",
-                method,
-                request.path,
-                status,
-                elapsed * 1000,
-                extra={
-                    "request_id": request.get(REQUEST_ID),
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+            if span is not None:
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+            _count(method, route, status, elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %d %.1fms",
+                    method,
+                    request.path,
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "request_id": request.get(REQUEST_ID),
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
 
 
 async def metrics(request: web.Request) -> web.Response:

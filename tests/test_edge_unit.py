@@ -1114,3 +1114,13 @@ async def test_sdk_reads_pages_and_streams(make_client: Factory) -> None:
         assert seen == ["sevt_1"]
     finally:
         await sdk.close()
+
+
+async def test_every_request_gets_its_own_request_id(edge: Edge) -> None:
+    client, _ = edge
+    ids = set()
+    for _ in range(3):
+        resp = await client.get("/healthz")
+        ids.add(resp.headers["request-id"])
+    assert len(ids) == 3
+    assert all(i.startswith("req_") and len(i) > 20 for i in ids)

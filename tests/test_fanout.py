@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sessiond.core import errors
 from sessiond.core.eventstream import EventStreams
 from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
 from sessiond.v1 import event_pb2
@@ -22,7 +23,7 @@ async def test_each_subscriber_gets_every_event_in_order() -> None:
     for sub in (a, b):
         got = [(await asyncio.wait_for(sub.get(), 1)).event.sequence for _ in range(3)]
         assert got == [1, 2, 3]
-    assert other.queue.empty()
+    assert not other.queue
 
 
 async def test_a_slow_subscriber_is_cut_off_without_slowing_the_others() -> None:
@@ -52,7 +53,7 @@ async def test_previews_go_only_to_subscribers_that_asked() -> None:
     item = event_pb2.StreamEventsResponse(start=event_pb2.EventStart())
     broker.publish_preview("s", "agent.message", item)
     assert (await asyncio.wait_for(wants.get(), 1)).HasField("start")
-    assert plain.queue.empty()
+    assert not plain.queue
 
 
 # --------------------------------------------------------------------------- tails
@@ -122,3 +123,50 @@ async def test_a_stream_reopened_takes_its_position_without_a_read() -> None:
         assert got.event.sequence == 4  # live from where it opened: no old event, no gap
     async with await streams.open_stream(request, ws="other") as stream:
         assert source.reads == 2  # another workspace: read (and scoped) by the store
+
+
+# --------------------------------------------------------------------------- next_ready
+
+
+async def test_queued_events_are_taken_at_once_in_order_without_duplicates() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=2)
+    request = event_pb2.StreamEventsRequest(session_id="s")
+    async with await EventStreams(source, broker).open_stream(request, ws="ws") as stream:
+        assert stream.next_ready() is None  # nothing queued yet
+        source.last = 5
+        broker.publish("s", [ev(3), ev(4)])
+        broker.publish("s", [ev(4), ev(5)])  # 4 announced twice (by the database too)
+        first = await asyncio.wait_for(anext(stream), 1)
+        taken = [first.event.sequence]
+        while (item := stream.next_ready()) is not None:
+            taken.append(item.event.sequence)
+        assert taken == [3, 4, 5]
+
+
+async def test_an_event_behind_a_gap_is_left_to_the_store_read() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=2)
+    request = event_pb2.StreamEventsRequest(session_id="s")
+    async with await EventStreams(source, broker).open_stream(request, ws="ws") as stream:
+        source.last = 5
+        broker.publish("s", [ev(3)])
+        broker.publish("s", [ev(5)])  # 4 committed but never published here
+        assert (await asyncio.wait_for(anext(stream), 1)).event.sequence == 3
+        assert stream.next_ready() is None  # 5 waits behind the gap
+        rest = [(await asyncio.wait_for(anext(stream), 1)).event.sequence for _ in range(2)]
+        assert rest == [4, 5]  # 4 from the store, then 5: no gap, no duplicate
+
+
+async def test_a_cut_off_stream_still_ends_with_its_error_after_the_queued_events() -> None:
+    broker = Broker(queue_size=2, track_tails=True)
+    source = FakeSource(last=0)
+    request = event_pb2.StreamEventsRequest(session_id="s")
+    stream = await EventStreams(source, broker).open_stream(request, ws="ws")
+    broker.publish("s", [ev(1), ev(2), ev(3)])  # one more than the queue holds: cut off
+    assert (await asyncio.wait_for(anext(stream), 1)).event.sequence == 1
+    assert stream.next_ready().event.sequence == 2  # type: ignore[union-attr]
+    assert stream.next_ready() is None  # the end marker is left for the read
+    with pytest.raises(errors.RateLimited):
+        await asyncio.wait_for(anext(stream), 1)
+    await stream.aclose()
