@@ -12,12 +12,18 @@ from pathlib import Path
 
 import pytest
 from sessiond.core.secrets import SecretBox
+from sessiond.core.store.store import Store
 from sessiond.core.vaultkeys import Keyring
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.blackbox.cluster import create_database, drop_database, pg_url
 
 # Loaded on first use only; each is a few MB resident (bench figure 6).
 DEFERRED = (
     "cryptography",  # vault, webhook and repository secrets (core/secrets.py, core/vaultkeys.py)
     "grpc_reflection.v1alpha.reflection",  # the first reflection call (core/server.py)
+    "sqlalchemy.dialects.postgresql",  # a PostgreSQL database (core/store/schema.py, sql.py)
     "anthropic",  # --model-backend anthropic only
     "mcp",  # a session with MCP servers
     "opentelemetry.sdk",  # an exporter configured
@@ -80,3 +86,26 @@ def test_vault_keyring_seals_and_opens(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidTag):
         ring.open(kid, blob, "vcrd_2")
+
+
+async def test_a_new_postgresql_database_gets_the_partial_queue_index() -> None:
+    """The PostgreSQL option of ``events_unprocessed`` is set only once a PostgreSQL
+    database is opened (core/store/schema.py): a new one must still get it."""
+    base = pg_url()
+    if base is None:
+        pytest.skip("no PostgreSQL (scripts/test.sh starts one)")
+    url = await create_database(base)
+    try:
+        store = await Store.open(url)
+        await store.close()
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                indexdef = await conn.scalar(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = 'events_unprocessed'")
+                )
+        finally:
+            await engine.dispose()
+    finally:
+        await drop_database(url)
+    assert indexdef is not None and "WHERE (processed_at IS NULL)" in indexdef, indexdef
