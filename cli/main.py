@@ -393,6 +393,20 @@ def settle_memory() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    _release_free_heap()
+
+
+def _release_free_heap() -> None:
+    """Hands the C heap that starting freed (compiling, building tables) back to
+    the system: about 1 MB resident, a few ms once. glibc only; elsewhere nothing."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
 
 
 def _signal_event() -> asyncio.Event:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_FILE = "secret.key"
 _NONCE = 12
@@ -17,7 +18,19 @@ class SecretBox:
     """Seals short secrets (repository tokens) bound to a label (the resource id)."""
 
     def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+        self._key = key
+        self._aead_: AESGCM | None = None
+
+    @property
+    def _aead(self) -> AESGCM:
+        # cryptography (about 7 MB resident) loads when the first secret is
+        # sealed or opened, never at start: a plain ``serve`` needs none. Its
+        # import (~25 ms, once) happens on that first call's thread.
+        if self._aead_ is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead_ = AESGCM(self._key)
+        return self._aead_
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> SecretBox:
@@ -43,7 +56,10 @@ class SecretBox:
 
     def open(self, sealed: bytes, label: str) -> str | None:
         """The secret, or None when it was sealed with another key or label."""
+        aead = self._aead
+        from cryptography.exceptions import InvalidTag  # loaded by ``_aead``
+
         try:
-            return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], label.encode()).decode()
+            return aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], label.encode()).decode()
         except (InvalidTag, ValueError):
             return None

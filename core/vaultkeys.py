@@ -23,7 +23,6 @@ import os
 import secrets
 from pathlib import Path
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sessiond.core import errors
 
 KEY_FILE = "vault.key"
@@ -75,6 +74,10 @@ class Keyring:
 
     def seal(self, plaintext: bytes, bound_to: str) -> tuple[str, bytes]:
         """(key id, nonce + ciphertext) for ``plaintext``, bound to an object id."""
+        # cryptography (about 7 MB resident) loads with the first secret sealed or
+        # opened, not at start: a plain ``serve`` needs none (~25 ms once, here).
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = AESGCM(self._keys[self.current_id]).encrypt(nonce, plaintext, bound_to.encode())
         return self.current_id, nonce + sealed
@@ -86,4 +89,6 @@ class Keyring:
                 f"A vault secret was sealed with key {kid}, which this server does not have: "
                 f"add it to {KEYRING_FILE} in the data dir."
             )
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # see ``seal``
+
         return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], bound_to.encode())

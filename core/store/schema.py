@@ -100,16 +100,21 @@ events = Table(
     # sessiond.v1.SessionEvent with only its payload set.
     Column("body", LargeBinary, nullable=False),
     UniqueConstraint("session_id", "seq", name="events_session_seq"),
-    # Only the few events not yet processed: a session's queue in order, and
-    # the work a replica looks for when another one died.
-    Index(
-        "events_unprocessed",
-        "session_id",
-        "seq",
-        postgresql_where=text("processed_at IS NULL"),
-        sqlite_where=text("processed_at IS NULL"),
-    ),
 )
+# Only the few events not yet processed: a session's queue in order, and the
+# work a replica looks for when another one died. PostgreSQL's option is set by
+# ``for_postgresql``: naming it here would load SQLAlchemy's PostgreSQL
+# dialects (about 2 MB resident) into every SQLite server.
+UNPROCESSED = text("processed_at IS NULL")
+EVENTS_UNPROCESSED = Index(
+    "events_unprocessed", events.c.session_id, events.c.seq, sqlite_where=UNPROCESSED
+)
+
+
+def for_postgresql() -> None:
+    """Completes the tables for PostgreSQL (before they are created or compared there)."""
+    EVENTS_UNPROCESSED.dialect_options["postgresql"]["where"] = UNPROCESSED
+
 
 # Keys kept by `sessiond keys create` (and the one `serve` makes): only a
 # SHA-256 of each (core/auth/keys.py says why that is enough).

@@ -21,7 +21,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
@@ -70,8 +69,16 @@ _INSERT_EVENTS = insert(_e).values(
 
 _SQLITE = sqlite.dialect()
 _SQLITE_NAMED = sqlite.dialect(paramstyle="named")
-# No casts on the parameters: a text() statement embeds this SQL.
-_PG_NAMED = psycopg2.dialect(paramstyle="named")
+
+
+@functools.cache
+def _pg_named() -> Any:
+    """PostgreSQL's compiler, without casts on the parameters (a text() statement
+    embeds this SQL). Made on first use: a SQLite server never loads SQLAlchemy's
+    PostgreSQL dialects (about 2 MB resident); a PostgreSQL one has them already."""
+    from sqlalchemy.dialects.postgresql import psycopg2
+
+    return psycopg2.dialect(paramstyle="named")
 
 
 def compiled(stmt: ClauseElement, dialect: Any = _SQLITE) -> str:
@@ -176,7 +183,7 @@ def pg_append(
     from sqlalchemy import text
 
     update_sql = compiled(
-        session_update(owner, require_open, status, usage, turn, workspace), _PG_NAMED
+        session_update(owner, require_open, status, usage, turn, workspace), _pg_named()
     )
     sql = f"""
 WITH s AS ({update_sql}),

@@ -44,6 +44,10 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     A database made before migrations existed (tables but no version table)
     is recorded as the first revision, then upgraded, so its data is kept.
     """
+    if connection.dialect.name == "postgresql":
+        from sessiond.core.store.schema import for_postgresql
+
+        for_postgresql()
     version = current(connection)
     if revision == "head" and version == HEAD:
         return
