@@ -20,6 +20,7 @@ from opentelemetry.propagate import extract
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sessiond.edge.state import REQUEST_ID
+from sessiond.edge.tracing import tracing
 
 access_log = logging.getLogger("sessiond.access")
 tracer: Final = trace.get_tracer("sessiond.edge")
@@ -66,11 +67,6 @@ def _count(method: str, route: str, status: int, elapsed: float) -> None:
     timer.observe(elapsed)
 
 
-def _tracing() -> bool:
-    """Whether a tracer provider is installed (else every span would be a no-op)."""
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
-
-
 @web.middleware
 async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Counts, times, traces and logs every request (outermost but for the request id)."""
@@ -94,7 +90,7 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
                 "url.path": request.path,
             },
         )
-        if _tracing()
+        if tracing()
         else contextlib.nullcontext(None)
     )
     with span_cm as span:

@@ -11,10 +11,15 @@ from opentelemetry import trace
 from opentelemetry.propagate import inject
 
 
+def tracing() -> bool:
+    """Whether a tracer provider is installed (without one every span is a no-op)."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 def client_interceptors() -> list[grpc.aio.ClientInterceptor]:
     """The trace-context interceptor once a tracer provider is installed, else none
     (an interceptor puts every call on grpc.aio's slower intercepted path)."""
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+    if not tracing():
         return []
     return [TraceContextClientInterceptor()]
 
