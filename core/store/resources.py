@@ -6,7 +6,8 @@ a read and a write cannot be undone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sessiond.core import errors
@@ -180,19 +181,25 @@ class EnvironmentStore(StoreBase):
             self._env_memo[env_id] = (str(row.workspace), bytes(row.body))
         return rows.environment(row)
 
-    def _env_changes(self, env_id: str) -> None:
-        """Called before a write of an environment: what is kept of it goes."""
+    @contextlib.contextmanager
+    def _env_write(self, env_id: str) -> Iterator[None]:
+        """Around a write of an environment: what is kept of it goes, before
+        and after (a read that overlapped the write is not kept either)."""
+        self._forget_env(env_id)
+        try:
+            yield
+        finally:
+            self._forget_env(env_id)
+
+    def _forget_env(self, env_id: str) -> None:
         self._env_generation += 1
         self._env_memo.pop(env_id, None)
 
     async def put_environment(self, env: environment_pb2.Environment, *, ws: Scope) -> None:
         """Overwrites the environment as a whole (``update_environment`` patches)."""
         stmt = _put_environment(env, ws)
-        self._env_changes(env.id)
-        try:
+        with self._env_write(env.id):
             changed = await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
-        finally:
-            self._env_changes(env.id)
         if changed != 1:
             raise errors.NotFound(f"No environment with id {env.id!r}.")
 
@@ -214,20 +221,14 @@ class EnvironmentStore(StoreBase):
             conn.execute(_put_environment(env, ws))
             return env
 
-        self._env_changes(env_id)
-        try:
+        with self._env_write(env_id):
             return await self._tx(work, write=True)
-        finally:
-            self._env_changes(env_id)
 
     async def delete_environment(self, env_id: str, *, ws: Scope) -> None:
         e = t.environments
         stmt = delete(e).where(e.c.id == env_id, *in_scope(e.c.workspace, ws))
-        self._env_changes(env_id)
-        try:
+        with self._env_write(env_id):
             deleted = await self._tx(lambda conn: conn.execute(stmt).rowcount, write=True)
-        finally:
-            self._env_changes(env_id)
         if deleted != 1:
             raise errors.NotFound(f"No environment with id {env_id!r}.")
 
