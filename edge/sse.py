@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Final, Generic, TypeVar
 
 from aiohttp import web
+from aiohttp.http import StreamWriter
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,10 @@ T = TypeVar("T")
 PING_FRAME: Final = b'event: ping\ndata: {"type":"ping"}\n\n'
 # Frames joined into one write at most (aiohttp drains past 64 KiB buffered).
 MAX_BATCH_BYTES: Final = 64 * 1024
+# A frame is written from inside a publish only while the socket's send buffer
+# holds less than this (and aiohttp has not paused writing); past it the
+# stream's bounded queue, with its cut-off, takes over.
+MAX_DIRECT_BUFFER: Final = 1024 * 1024
 HEADERS: Final = {
     "Content-Type": "text/event-stream",
     "Cache-Control": "no-cache",
@@ -84,6 +89,10 @@ async def pump(
     stream. One task per stream copies the items (no task or wait per item); this one
     only wakes for pings and the end, so a ping never cancels a pending read. The items
     are always closed on the way out, and a cancellation is re-raised once they are.
+
+    Items that offer ``set_sink`` (the in-process stream) are also written directly by
+    whoever publishes them, synchronously, while the stream is caught up: see
+    :meth:`_Copier.take`.
     """
     loop = asyncio.get_running_loop()
     copier = _Copier(request, resp, open_items, render, render_error, loop.time())
@@ -104,13 +113,23 @@ async def pump(
     except ConnectionError:
         log.debug("SSE client left: %s", request.path)
     finally:
+        copier.stop()
         await _cancel(task)
         if copier.iterator is not None:
             await _aclose(copier.iterator)
 
 
 class _Copier(Generic[T]):
-    """Copies the rendered items to the response, noting when it last wrote."""
+    """Copies the rendered items to the response, noting when it last wrote.
+
+    With a stream that has ``set_sink``, :meth:`take` is its sink: the publisher
+    calls it with each live item while the stream is caught up, and it writes the
+    frame to the socket at once. Its writes and the response's never interleave
+    wrongly: every write here and every ``resp.write`` (items, pings, the error
+    frame) puts a whole chunk on the transport synchronously, the stream hands an
+    item to the sink only when every earlier one has been written, and the sink is
+    stopped before the error frame and before the pump returns (so before
+    ``write_eof``'s last chunk)."""
 
     def __init__(
         self,
@@ -129,8 +148,64 @@ class _Copier(Generic[T]):
         self.iterator: AsyncIterator[T] | None = None
         self.last_write = now
         self._loop = asyncio.get_running_loop()
+        self._writer: StreamWriter | None = None  # set while take() may write
+
+    def stop(self) -> None:
+        """No more direct writes (before an error frame or the end of the response)."""
+        self._writer = None
+
+    def take(self, item: T) -> bool:
+        """Writes ``item``'s frame to the socket now, as one HTTP chunk, as the
+        response's own writer frames it; False (the item is then queued and copied
+        by :meth:`run`) if stopped, the client is gone or slow (writing paused, or
+        MAX_DIRECT_BUFFER buffered), or the item does not render (the copy then
+        sends the error frame)."""
+        writer = self._writer
+        if writer is None:
+            return False
+        transport = writer.transport
+        if (
+            transport is None
+            or transport.is_closing()
+            or writer.protocol.writing_paused
+            or transport.get_write_buffer_size() > MAX_DIRECT_BUFFER
+        ):
+            return False
+        try:
+            data = self._render(item)
+        except Exception:
+            return False
+        chunk = b"%x\r\n%b\r\n" % (len(data), data)
+        transport.write(chunk)
+        # The writer's counters: its drain threshold and the logged body size.
+        writer.buffer_size += len(chunk)
+        writer.output_size += len(chunk)
+        self.last_write = self._loop.time()
+        return True
+
+    def _direct_writer(self) -> StreamWriter | None:
+        """The response's writer if frames can go around it: a prepared, chunked,
+        uncompressed response whose headers are on the wire (aiohttp's writer may
+        hold them back until the first body write; they count in ``output_size``)."""
+        writer = self._request.writer
+        if (
+            isinstance(writer, StreamWriter)
+            and self._resp.prepared
+            and writer.chunked
+            and writer.length is None
+            and not self._resp.compression
+            and writer.output_size > 0
+        ):
+            return writer
+        return None
 
     async def run(self) -> None:
+        try:
+            await self._copy()
+        finally:
+            self.stop()
+
+    async def _copy(self) -> None:
         resp = self._resp
         try:
             iterator = self.iterator = aiter(self._open_items())
@@ -140,17 +215,27 @@ class _Copier(Generic[T]):
         # A stream that can hand over what is already queued (the in-process
         # one) has every item of a publish written at once: one write, one wake-up.
         next_ready: Callable[[], T | None] | None = getattr(iterator, "next_ready", None)
+        # One that takes a sink has its live items written by the publisher.
+        set_sink: Callable[[Callable[[T], bool]], object] | None = getattr(
+            iterator, "set_sink", None
+        )
+        if set_sink is not None:
+            self._writer = self._direct_writer()
+            if self._writer is not None and set_sink(self.take) is False:
+                self._writer = None  # this stream cannot hand its items over
         while not _client_gone(self._request):
             try:
                 data = self._render(await anext(iterator))
             except StopAsyncIteration:
                 return
             except Exception as exc:
+                self.stop()
                 await resp.write(self._render_error(exc))
                 return
             if next_ready is not None:
                 failed, data = self._take_ready(next_ready, data)
                 if failed is not None:
+                    self.stop()
                     await resp.write(data + self._render_error(failed))
                     return
             await resp.write(data)

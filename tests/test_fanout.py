@@ -242,14 +242,18 @@ async def test_a_gap_goes_through_the_queue_and_the_direct_path_resumes_after_it
 async def test_a_refusing_sink_leaves_items_to_the_queue_until_the_reader_drains_it() -> None:
     broker = Broker(track_tails=True)
     source = FakeSource(last=0)
-    stream, sink = await open_direct(broker, source)
+    stream, sink = await open_direct(broker, source, deltas=("agent.message",))
     broker.publish("s", [ev(1)])
     sink.full = True  # e.g. the client's socket buffer is full
     broker.publish("s", [ev(2)])
     sink.full = False
+    preview = event_pb2.StreamEventsResponse(start=event_pb2.EventStart())
+    broker.publish_preview("s", "agent.message", preview)  # must follow 2
     broker.publish("s", [ev(3)])  # the queue is not empty: 3 must follow 2 there
     assert sink.taken == [1]
-    assert await read(stream, 2) == [2, 3]
+    assert await read(stream, 1) == [2]
+    assert (await asyncio.wait_for(anext(stream), 1)).HasField("start")
+    assert await read(stream, 1) == [3]
     broker.publish("s", [ev(4)])
     assert sink.taken == [1, 4]
     sink.fail = True  # a sink that raises is treated as a refusal
