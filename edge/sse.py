@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Final, Generic, TypeVar
 
 from aiohttp import web
-from aiohttp.http import StreamWriter
+from sessiond.edge.ssedirect import DirectWriter
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +19,6 @@ T = TypeVar("T")
 PING_FRAME: Final = b'event: ping\ndata: {"type":"ping"}\n\n'
 # Frames joined into one write at most (aiohttp drains past 64 KiB buffered).
 MAX_BATCH_BYTES: Final = 64 * 1024
-# A frame is written from inside a publish only while the socket's send buffer
-# holds less than this (and aiohttp has not paused writing); past it the
-# stream's bounded queue, with its cut-off, takes over.
-MAX_DIRECT_BUFFER: Final = 1024 * 1024
 HEADERS: Final = {
     "Content-Type": "text/event-stream",
     "Cache-Control": "no-cache",
@@ -101,6 +97,7 @@ async def pump(
         while not task.done():
             wait = copier.last_write + ping_interval - loop.time()
             if wait <= 0:
+                copier.flush()
                 await resp.write(PING_FRAME)
                 copier.last_write = loop.time()
                 continue
@@ -123,13 +120,14 @@ class _Copier(Generic[T]):
     """Copies the rendered items to the response, noting when it last wrote.
 
     With a stream that has ``set_sink``, :meth:`take` is its sink: the publisher
-    calls it with each live item while the stream is caught up, and it writes the
-    frame to the socket at once. Its writes and the response's never interleave
-    wrongly: every write here and every ``resp.write`` (items, pings, the error
-    frame) puts a whole chunk on the transport synchronously, the stream hands an
-    item to the sink only when every earlier one has been written, and the sink is
-    stopped before the error frame and before the pump returns (so before
-    ``write_eof``'s last chunk)."""
+    calls it with each live item while the stream is caught up, and its frame goes
+    to the socket through a :class:`DirectWriter` by the end of the loop iteration.
+    Its writes and the response's never interleave wrongly: the direct writer is
+    flushed before every ``resp.write`` (items, pings, the error frame), each of
+    which puts a whole chunk on the transport synchronously; the stream hands an
+    item to the sink only when every earlier one has been handed on; and the
+    direct writer is stopped (flushed, then refusing) before the error frame and
+    before the pump returns, so before ``write_eof``'s last chunk."""
 
     def __init__(
         self,
@@ -148,56 +146,33 @@ class _Copier(Generic[T]):
         self.iterator: AsyncIterator[T] | None = None
         self.last_write = now
         self._loop = asyncio.get_running_loop()
-        self._writer: StreamWriter | None = None  # set while take() may write
+        self._direct: DirectWriter | None = None  # set while take() may write
+
+    def flush(self) -> None:
+        """Writes the frames taken directly so far (before any other write)."""
+        if self._direct is not None:
+            self._direct.flush()
 
     def stop(self) -> None:
         """No more direct writes (before an error frame or the end of the response)."""
-        self._writer = None
+        if self._direct is not None:
+            self._direct.stop()
 
     def take(self, item: T) -> bool:
-        """Writes ``item``'s frame to the socket now, as one HTTP chunk, as the
-        response's own writer frames it; False (the item is then queued and copied
-        by :meth:`run`) if stopped, the client is gone or slow (writing paused, or
-        MAX_DIRECT_BUFFER buffered), or the item does not render (the copy then
-        sends the error frame)."""
-        writer = self._writer
-        if writer is None:
-            return False
-        transport = writer.transport
-        if (
-            transport is None
-            or transport.is_closing()
-            or writer.protocol.writing_paused
-            or transport.get_write_buffer_size() > MAX_DIRECT_BUFFER
-        ):
+        """The stream's sink: takes ``item``'s frame for the direct writer; False
+        (the item is then queued and copied by :meth:`run`) if stopped, the client is
+        gone or slow, or the item does not render (the copy then sends the error
+        frame)."""
+        direct = self._direct
+        if direct is None or not direct.ready():
             return False
         try:
-            data = self._render(item)
+            frame = self._render(item)
         except Exception:
             return False
-        chunk = b"%x\r\n%b\r\n" % (len(data), data)
-        transport.write(chunk)
-        # The writer's counters: its drain threshold and the logged body size.
-        writer.buffer_size += len(chunk)
-        writer.output_size += len(chunk)
+        direct.add(frame)
         self.last_write = self._loop.time()
         return True
-
-    def _direct_writer(self) -> StreamWriter | None:
-        """The response's writer if frames can go around it: a prepared, chunked,
-        uncompressed response whose headers are on the wire (aiohttp's writer may
-        hold them back until the first body write; they count in ``output_size``)."""
-        writer = self._request.writer
-        if (
-            isinstance(writer, StreamWriter)
-            and self._resp.prepared
-            and writer.chunked
-            and writer.length is None
-            and not self._resp.compression
-            and writer.output_size > 0
-        ):
-            return writer
-        return None
 
     async def run(self) -> None:
         try:
@@ -220,9 +195,9 @@ class _Copier(Generic[T]):
             iterator, "set_sink", None
         )
         if set_sink is not None:
-            self._writer = self._direct_writer()
-            if self._writer is not None and set_sink(self.take) is False:
-                self._writer = None  # this stream cannot hand its items over
+            self._direct = DirectWriter.of(self._request, resp)
+            if self._direct is not None and set_sink(self.take) is False:
+                self._direct = None  # this stream cannot hand its items over
         while not _client_gone(self._request):
             try:
                 data = self._render(await anext(iterator))
@@ -238,6 +213,7 @@ class _Copier(Generic[T]):
                     self.stop()
                     await resp.write(data + self._render_error(failed))
                     return
+            self.flush()
             await resp.write(data)
             self.last_write = self._loop.time()
 

@@ -1035,7 +1035,7 @@ async def test_frames_taken_by_the_sink_are_written_at_once_between_the_others(
 ) -> None:
     resp, fake = await direct_stream(make_client, ping_interval=0.02)
     assert fake.sink is not None
-    assert fake.sink(live("sevt_1"))  # written inside the call: no read of the stream
+    assert fake.sink(live("sevt_1"))  # written without a read of the stream
     await fake.stream.put(live("sevt_2"))  # the usual way
     seen: list[str] = []
     while len(seen) < 2:
