@@ -12,11 +12,14 @@ owner flushes it before each of them (see ``_Copier``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from typing import Final
 
 from aiohttp import web
 from aiohttp.http import StreamWriter
+
+log = logging.getLogger(__name__)
 
 # Frames gathered at most before they are written at once.
 MAX_GATHERED: Final = 64 * 1024
@@ -24,15 +27,15 @@ MAX_GATHERED: Final = 64 * 1024
 
 class _Flusher:
     """Flushes the writers with gathered frames once per loop iteration (one
-    callback for all of them, not one each)."""
+    callback for all of them, not one each). One per event loop; it holds no
+    reference to its loop, which keys it weakly."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._dirty: list[DirectWriter] = []
 
     def add(self, writer: DirectWriter) -> None:
         if not self._dirty:
-            self._loop.call_soon(self._flush)
+            asyncio.get_running_loop().call_soon(self._flush)
         self._dirty.append(writer)
 
     def _flush(self) -> None:
@@ -55,7 +58,7 @@ class DirectWriter:
         loop = asyncio.get_running_loop()
         flusher = _FLUSHERS.get(loop)
         if flusher is None:
-            flusher = _FLUSHERS[loop] = _Flusher(loop)
+            flusher = _FLUSHERS[loop] = _Flusher()
         self._writer = writer
         self._transport = transport
         self._protocol = writer.protocol
@@ -112,7 +115,15 @@ class DirectWriter:
         if self._transport.is_closing():
             return
         chunk = b"%x\r\n%b\r\n" % (len(data), data)
-        self._transport.write(chunk)
+        try:
+            self._transport.write(chunk)
+        except Exception:
+            # Frames the stream counts as sent are lost: end the connection, so
+            # that the client resumes from its last event rather than skip them.
+            log.exception("an SSE stream's frames could not be written; closing it")
+            self._stopped = True
+            self._transport.abort()
+            return
         # The writer's counters: its drain threshold and the logged body size.
         self._writer.buffer_size += len(chunk)
         self._writer.output_size += len(chunk)
