@@ -86,8 +86,9 @@ async def pump(
     only wakes for pings and the end, so a ping never cancels a pending read. The items
     are always closed on the way out, and a cancellation is re-raised once they are.
 
-    Items that offer ``set_sink`` (the in-process stream) are also written directly by
-    whoever publishes them, synchronously, while the stream is caught up: see
+    Items that offer ``set_sink`` (the in-process stream) are also handed over by
+    whoever publishes them, synchronously, while the stream is caught up, and their
+    frames written by the end of that loop iteration with no task woken: see
     :meth:`_Copier.take`.
     """
     loop = asyncio.get_running_loop()
