@@ -117,6 +117,14 @@ class InProcessStream(Generic[Resp]):
             raise CoreError(grpc.StatusCode.INTERNAL, "internal error")
         return item
 
+    def set_sink(self, sink: Callable[[Resp], bool] | None) -> bool:
+        """Hands live items straight to ``sink`` (see :meth:`EventStream.set_sink`);
+        False when this stream cannot (its items are not the core's own type)."""
+        if self._response_type is not event_pb2.StreamEventsResponse:
+            return False
+        self._stream.set_sink(sink)  # type: ignore[arg-type]
+        return True
+
     async def aclose(self) -> None:
         await self._stream.aclose()
 

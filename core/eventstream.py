@@ -9,6 +9,11 @@ ordered by sequence, one already sent is skipped and a gap (a publish this
 stream missed) is filled from the store, so the stream has no gap and no
 duplicate. ``aclose()`` releases the subscription; it may be called from
 another task while a read waits, and that read then ends the iteration.
+
+``set_sink(fn)`` adds a direct path for a reader that can take items
+synchronously (the in-process edge writes each frame straight to the client's
+socket): a live item is handed to ``fn`` inside the publish, with no wake-up,
+when that keeps the order. See :meth:`EventStream._direct` for when it does.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Protocol
 
 from sessiond.core import errors
 from sessiond.core.eventtypes import DELTA_TYPES
-from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged, Subscription
+from sessiond.core.fanout import Broker, Sink, StreamClosed, SubscriberLagged, Subscription
 from sessiond.v1 import event_pb2
 
 REPLAY_BATCH = 500
@@ -61,6 +66,7 @@ class EventStream:
         self._pending: deque[event_pb2.SessionEvent] = deque()
         self._held: event_pb2.StreamEventsResponse | None = None  # live, behind a gap
         self._closed = False
+        self._sink: Sink | None = None
 
     def __await__(self) -> Generator[object, None, EventStream]:
         return self._attach().__await__()
@@ -97,6 +103,8 @@ class EventStream:
             self._broker.unsubscribe(sub)
         else:
             self._sub = sub
+            if self._sink is not None:
+                sub.sink = self._direct
         return self
 
     async def __aenter__(self) -> EventStream:
@@ -175,11 +183,47 @@ class EventStream:
             self._last = seq
             return item
 
+    def set_sink(self, sink: Sink | None) -> None:
+        """Lets the publisher hand live items to ``sink`` directly (None: no
+        longer). ``sink`` must deliver an item it takes before returning, in the
+        order given, and return False for one it cannot take now (it is then
+        queued and read as usual)."""
+        self._sink = sink
+        if self._sub is not None:
+            self._sub.sink = None if sink is None else self._direct
+
+    def _direct(self, item: event_pb2.StreamEventsResponse) -> bool:
+        """The subscription's sink: called by the publisher, only while the queue
+        is empty. The item goes straight to the reader's sink when every item
+        before it has been delivered: nothing is waiting to be sent (replayed,
+        read to fill a gap, or held behind one) and an event is the next one
+        (``sequence == last + 1``). As the queue is empty too, the reader has
+        delivered everything it took and is waiting for more (the reader hands
+        each item on before its next await). A duplicate is dropped; anything
+        else (a gap, a refusal) is queued, and the reader then fills the gap
+        from the store as usual: the direct path goes on once it has caught up."""
+        sink = self._sink
+        if sink is None or self._closed or self._pending or self._replaying:
+            return False
+        if self._held is not None:
+            return False
+        if not item.HasField("event"):
+            return sink(item)  # a preview: it has no place in the sequence
+        seq = item.event.sequence
+        if seq <= self._last:
+            return True  # already sent
+        if seq != self._last + 1 or not sink(item):
+            return False
+        self._last = seq
+        return True
+
     async def aclose(self) -> None:
         """Releases the subscription; a read waiting in another task ends."""
         self._closed = True
+        self._sink = None
         sub, self._sub = self._sub, None
         if sub is not None:
+            sub.sink = None
             self._broker.close(sub)
 
 

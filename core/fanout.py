@@ -3,16 +3,27 @@
 Each subscriber has a bounded queue. Publishing never waits: a subscriber
 whose queue is full is cut off (its stream ends with an error telling the
 client to resume), so a slow reader never slows the writer or the others.
+
+A subscription may also carry a *sink*: a synchronous callable that takes an
+item and returns True if it delivered it (e.g. wrote its frame to the client's
+socket). While its queue is empty, the publisher offers each item to the sink
+first, so a stream that keeps up costs no task wake-up per item; an item the
+sink refuses (or raises on) is queued as if there were no sink. Once anything
+is queued, everything after it is queued too until the reader has drained the
+queue, so items are never reordered. The end marker is always queued.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sessiond.core import telemetry
 from sessiond.v1 import event_pb2
+
+log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 1024
 # Sessions whose newest committed sequence is remembered (see Broker.tail).
@@ -28,6 +39,8 @@ class StreamClosed(Exception):
 
 
 Item = event_pb2.StreamEventsResponse
+# Takes an item if it can deliver it now (True), else leaves it to the queue.
+Sink = Callable[[Item], bool]
 
 
 class Subscription:
@@ -36,15 +49,17 @@ class Subscription:
     A deque and one waiter rather than an ``asyncio.Queue``: the broker bounds it
     (see ``Broker._offer``), and with a thousand subscribers the per-item work of
     a full queue (putter/getter lists, task counters, an event) adds up. ``None``
-    in the queue is the end marker, always the last item."""
+    in the queue is the end marker, always the last item. ``sink``: see the
+    module docstring."""
 
-    __slots__ = ("session_id", "deltas", "queue", "lagged", "_waiter")
+    __slots__ = ("session_id", "deltas", "queue", "lagged", "sink", "_waiter")
 
     def __init__(self, session_id: str, deltas: frozenset[str]) -> None:
         self.session_id = session_id
         self.deltas = deltas
         self.queue: deque[Item | None] = deque()
         self.lagged = False
+        self.sink: Sink | None = None
         self._waiter: asyncio.Future[None] | None = None
 
     def put(self, item: Item | None) -> None:
@@ -190,6 +205,13 @@ class Broker:
     def _offer(self, sub: Subscription, item: event_pb2.StreamEventsResponse) -> bool:
         if sub not in self._subs.get(sub.session_id, ()):
             return False
+        sink = sub.sink
+        if sink is not None and not sub.queue:
+            try:
+                if sink(item):
+                    return True
+            except Exception:
+                log.exception("a stream's sink failed; the item goes to its queue")
         # Bounded: past ``queue_size`` items only the cut-off marker goes in.
         if len(sub.queue) >= self._queue_size:
             self._cut(sub)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Final, Generic, TypeVar
 
 from aiohttp import web
+from sessiond.edge.ssedirect import DirectWriter
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,11 @@ async def pump(
     stream. One task per stream copies the items (no task or wait per item); this one
     only wakes for pings and the end, so a ping never cancels a pending read. The items
     are always closed on the way out, and a cancellation is re-raised once they are.
+
+    Items that offer ``set_sink`` (the in-process stream) are also handed over by
+    whoever publishes them, synchronously, while the stream is caught up, and their
+    frames written by the end of that loop iteration with no task woken: see
+    :meth:`_Copier.take`.
     """
     loop = asyncio.get_running_loop()
     copier = _Copier(request, resp, open_items, render, render_error, loop.time())
@@ -92,6 +98,7 @@ async def pump(
         while not task.done():
             wait = copier.last_write + ping_interval - loop.time()
             if wait <= 0:
+                copier.flush()
                 await resp.write(PING_FRAME)
                 copier.last_write = loop.time()
                 continue
@@ -104,13 +111,24 @@ async def pump(
     except ConnectionError:
         log.debug("SSE client left: %s", request.path)
     finally:
+        copier.stop()
         await _cancel(task)
         if copier.iterator is not None:
             await _aclose(copier.iterator)
 
 
 class _Copier(Generic[T]):
-    """Copies the rendered items to the response, noting when it last wrote."""
+    """Copies the rendered items to the response, noting when it last wrote.
+
+    With a stream that has ``set_sink``, :meth:`take` is its sink: the publisher
+    calls it with each live item while the stream is caught up, and its frame goes
+    to the socket through a :class:`DirectWriter` by the end of the loop iteration.
+    Its writes and the response's never interleave wrongly: the direct writer is
+    flushed before every ``resp.write`` (items, pings, the error frame), each of
+    which puts a whole chunk on the transport synchronously; the stream hands an
+    item to the sink only when every earlier one has been handed on; and the
+    direct writer is stopped (flushed, then refusing) before the error frame and
+    before the pump returns, so before ``write_eof``'s last chunk."""
 
     def __init__(
         self,
@@ -129,8 +147,41 @@ class _Copier(Generic[T]):
         self.iterator: AsyncIterator[T] | None = None
         self.last_write = now
         self._loop = asyncio.get_running_loop()
+        self._direct: DirectWriter | None = None  # set while take() may write
+
+    def flush(self) -> None:
+        """Writes the frames taken directly so far (before any other write)."""
+        if self._direct is not None:
+            self._direct.flush()
+
+    def stop(self) -> None:
+        """No more direct writes (before an error frame or the end of the response)."""
+        if self._direct is not None:
+            self._direct.stop()
+
+    def take(self, item: T) -> bool:
+        """The stream's sink: takes ``item``'s frame for the direct writer; False
+        (the item is then queued and copied by :meth:`run`) if stopped, the client is
+        gone or slow, or the item does not render (the copy then sends the error
+        frame)."""
+        direct = self._direct
+        if direct is None or not direct.ready():
+            return False
+        try:
+            frame = self._render(item)
+        except Exception:
+            return False
+        direct.add(frame)
+        self.last_write = self._loop.time()
+        return True
 
     async def run(self) -> None:
+        try:
+            await self._copy()
+        finally:
+            self.stop()
+
+    async def _copy(self) -> None:
         resp = self._resp
         try:
             iterator = self.iterator = aiter(self._open_items())
@@ -140,19 +191,30 @@ class _Copier(Generic[T]):
         # A stream that can hand over what is already queued (the in-process
         # one) has every item of a publish written at once: one write, one wake-up.
         next_ready: Callable[[], T | None] | None = getattr(iterator, "next_ready", None)
+        # One that takes a sink has its live items written by the publisher.
+        set_sink: Callable[[Callable[[T], bool]], object] | None = getattr(
+            iterator, "set_sink", None
+        )
+        if set_sink is not None:
+            self._direct = DirectWriter.of(self._request, resp)
+            if self._direct is not None and set_sink(self.take) is False:
+                self._direct = None  # this stream cannot hand its items over
         while not _client_gone(self._request):
             try:
                 data = self._render(await anext(iterator))
             except StopAsyncIteration:
                 return
             except Exception as exc:
+                self.stop()
                 await resp.write(self._render_error(exc))
                 return
             if next_ready is not None:
                 failed, data = self._take_ready(next_ready, data)
                 if failed is not None:
+                    self.stop()
                     await resp.write(data + self._render_error(failed))
                     return
+            self.flush()
             await resp.write(data)
             self.last_write = self._loop.time()
 

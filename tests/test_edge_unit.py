@@ -42,6 +42,19 @@ class FakeStream:
         await self._items.aclose()
 
 
+class FakeDirectStream(FakeStream):
+    """A fake stream that also takes a sink, like the in-process one."""
+
+    def __init__(self, core: FakeCore) -> None:
+        super().__init__(core)
+        self._core = core
+
+    def set_sink(self, sink: Callable[[event_pb2.StreamEventsResponse], bool] | None) -> bool:
+        self._core.sink = sink
+        self._core.sink_set.set()
+        return True
+
+
 class FakeCore:
     """A fake transport (``edge.rpc.Transport``) standing in for the core: canned replies
     or CoreErrors by RPC name, and a stream fed by a queue.
@@ -60,6 +73,11 @@ class FakeCore:
         self.stream_closed = asyncio.Event()
         self.is_ready = True
         self.closed = False
+        # With ``direct``, the stream offers ``set_sink`` (as the in-process one does)
+        # and the sink the edge installs is kept here.
+        self.direct = False
+        self.sink: Callable[[event_pb2.StreamEventsResponse], bool] | None = None
+        self.sink_set = asyncio.Event()
 
     async def unary(self, method: Method[Req, Resp], request: Req, metadata: Metadata) -> Resp:
         name = method.path.rsplit("/", 1)[1]
@@ -81,6 +99,8 @@ class FakeCore:
         if isinstance(error, BaseException):
             raise error
         assert method is STREAM_EVENTS
+        if self.direct:
+            return FakeDirectStream(self)  # type: ignore[return-value]
         return FakeStream(self)  # type: ignore[return-value]
 
     async def ready(self) -> bool:
@@ -993,6 +1013,56 @@ async def test_stream_failure_is_one_error_frame_then_the_end(
     assert "10.0.0.1" not in frame["data"] and "secret" not in frame["data"]
     assert await read_frame(resp) is None
     assert fake.stream_closed.is_set()
+
+
+def live(event_id: str) -> event_pb2.StreamEventsResponse:
+    return event_pb2.StreamEventsResponse(event=user_message(event_id, event_id))
+
+
+async def direct_stream(make_client: Factory, **kw: Any) -> tuple[ClientResponse, FakeCore]:
+    """An open stream whose items the fake core may also hand to the edge's sink."""
+    client, fake = await make_client(**kw)
+    grpc_session_found(fake)
+    fake.direct = True
+    resp = await client.get("/v1/sessions/sesn_1/events/stream", headers=AUTH)
+    assert resp.status == 200
+    await asyncio.wait_for(fake.sink_set.wait(), WAIT)
+    return resp, fake
+
+
+async def test_frames_taken_by_the_sink_are_written_at_once_between_the_others(
+    make_client: Factory,
+) -> None:
+    resp, fake = await direct_stream(make_client, ping_interval=0.02)
+    assert fake.sink is not None
+    assert fake.sink(live("sevt_1"))  # written without a read of the stream
+    await fake.stream.put(live("sevt_2"))  # the usual way
+    seen: list[str] = []
+    while len(seen) < 2:
+        frame = await read_frame(resp)
+        assert frame is not None
+        if frame["event"] != "ping":  # pings go between whole frames
+            seen.append(frame["id"])
+    assert fake.sink(live("sevt_3"))
+    while (frame := await read_frame(resp)) is not None and frame["event"] == "ping":
+        pass
+    assert frame is not None and frame["event"] == "user.message"
+    assert json.loads(frame["data"])["content"][0]["text"] == "sevt_3"
+    assert seen + [frame["id"]] == ["sevt_1", "sevt_2", "sevt_3"]
+    assert not fake.sink(event_pb2.StreamEventsResponse())  # cannot render: left to the read
+    await fake.stream.put(None)
+    assert await read_frame(resp) is None  # the chunked body ends cleanly
+
+
+async def test_the_sink_takes_nothing_after_the_error_frame(make_client: Factory) -> None:
+    resp, fake = await direct_stream(make_client)
+    assert fake.sink is not None
+    assert fake.sink(live("sevt_1"))
+    await fake.stream.put(RuntimeError("secret"))
+    assert (await read_frame(resp) or {}).get("id") == "sevt_1"
+    assert (await read_frame(resp) or {}).get("event") == "error"
+    assert not fake.sink(live("sevt_2"))
+    assert await read_frame(resp) is None
 
 
 async def test_client_disconnect_closes_the_core_stream(edge: Edge) -> None:

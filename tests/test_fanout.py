@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from sessiond.core import errors
-from sessiond.core.eventstream import EventStreams
+from sessiond.core.eventstream import EventStream, EventStreams
 from sessiond.core.fanout import Broker, StreamClosed, SubscriberLagged
 from sessiond.v1 import event_pb2
 
@@ -94,7 +94,7 @@ class FakeSource:
         self.reads = 0
 
     async def event_seq(self, session_id: str, event_id: str, *, ws: str | None) -> int:
-        raise AssertionError("no Last-Event-ID in these tests")
+        return int(event_id.removeprefix("sevt_"))
 
     async def last_seq(self, session_id: str, *, ws: str | None) -> int:
         self.reads += 1
@@ -169,4 +169,125 @@ async def test_a_cut_off_stream_still_ends_with_its_error_after_the_queued_event
     assert stream.next_ready() is None  # the end marker is left for the read
     with pytest.raises(errors.RateLimited):
         await asyncio.wait_for(anext(stream), 1)
+    await stream.aclose()
+
+
+# --------------------------------------------------------------------------- direct path
+
+
+class FakeSink:
+    """A fake reader's sink: records what it took; refuses while ``full``."""
+
+    def __init__(self) -> None:
+        self.taken: list[int] = []  # sequences (0: a preview)
+        self.full = False
+        self.fail = False
+
+    def __call__(self, item: event_pb2.StreamEventsResponse) -> bool:
+        if self.fail:
+            raise RuntimeError("broken sink")
+        if self.full:
+            return False
+        self.taken.append(item.event.sequence if item.HasField("event") else 0)
+        return True
+
+
+async def open_direct(
+    broker: Broker, source: FakeSource, after: str = "", deltas: tuple[str, ...] = ()
+) -> tuple[EventStream, FakeSink]:
+    request = event_pb2.StreamEventsRequest(
+        session_id="s", after_event_id=after, event_deltas=deltas
+    )
+    stream = await EventStreams(source, broker).open_stream(request, ws="ws")
+    sink = FakeSink()
+    stream.set_sink(sink)
+    return stream, sink
+
+
+async def read(stream: EventStream, n: int) -> list[int]:
+    return [(await asyncio.wait_for(anext(stream), 1)).event.sequence for _ in range(n)]
+
+
+async def test_a_caught_up_stream_takes_live_events_inside_the_publish() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=2)
+    stream, sink = await open_direct(broker, source, deltas=("agent.message",))
+    broker.publish("s", [ev(3), ev(4)])
+    broker.publish_preview("s", "agent.message", event_pb2.StreamEventsResponse(
+        start=event_pb2.EventStart()
+    ))  # fmt: skip
+    broker.publish("s", [ev(5)])
+    assert sink.taken == [3, 4, 0, 5]  # delivered in order, without a read
+    assert stream.next_ready() is None  # nothing was queued
+    await stream.aclose()
+    broker.publish("s", [ev(6)])
+    assert sink.taken == [3, 4, 0, 5]  # closed: no longer
+
+
+async def test_a_gap_goes_through_the_queue_and_the_direct_path_resumes_after_it() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=2)
+    stream, sink = await open_direct(broker, source)
+    source.last = 6
+    broker.publish("s", [ev(3)])
+    broker.publish("s", [ev(5)])  # 4 committed but never published here
+    broker.publish("s", [ev(6)])  # queued behind 5
+    assert sink.taken == [3]
+    assert await read(stream, 3) == [4, 5, 6]  # 4 from the store: no gap, no duplicate
+    broker.publish("s", [ev(7)])
+    assert sink.taken == [3, 7]  # caught up again: direct
+    await stream.aclose()
+
+
+async def test_a_refusing_sink_leaves_items_to_the_queue_until_the_reader_drains_it() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=0)
+    stream, sink = await open_direct(broker, source, deltas=("agent.message",))
+    broker.publish("s", [ev(1)])
+    sink.full = True  # e.g. the client's socket buffer is full
+    broker.publish("s", [ev(2)])
+    sink.full = False
+    preview = event_pb2.StreamEventsResponse(start=event_pb2.EventStart())
+    broker.publish_preview("s", "agent.message", preview)  # must follow 2
+    broker.publish("s", [ev(3)])  # the queue is not empty: 3 must follow 2 there
+    assert sink.taken == [1]
+    assert await read(stream, 1) == [2]
+    assert (await asyncio.wait_for(anext(stream), 1)).HasField("start")
+    assert await read(stream, 1) == [3]
+    broker.publish("s", [ev(4)])
+    assert sink.taken == [1, 4]
+    sink.fail = True  # a sink that raises is treated as a refusal
+    broker.publish("s", [ev(5)])
+    assert await read(stream, 1) == [5]
+    await stream.aclose()
+
+
+async def test_a_refusing_sink_is_still_cut_off_at_the_queue_bound() -> None:
+    broker = Broker(queue_size=2, track_tails=True)
+    source = FakeSource(last=0)
+    stream, sink = await open_direct(broker, source)
+    sink.full = True
+    broker.publish("s", [ev(1), ev(2), ev(3)])  # one more than the queue holds: cut off
+    assert await read(stream, 2) == [1, 2]
+    sink.full = False
+    broker.publish("s", [ev(4)])  # cut off: never delivered, the client resumes
+    with pytest.raises(errors.RateLimited):
+        await asyncio.wait_for(anext(stream), 1)
+    assert sink.taken == []
+    await stream.aclose()
+
+
+async def test_a_resumed_stream_replays_then_goes_direct_without_gap_or_duplicate() -> None:
+    broker = Broker(track_tails=True)
+    source = FakeSource(last=4)
+    stream, sink = await open_direct(broker, source, after="sevt_2")
+    source.last = 5
+    broker.publish("s", [ev(5)])  # live while the stream has yet to replay 3 and 4
+    assert sink.taken == []
+    first = await read(stream, 2)
+    source.last = 6
+    broker.publish("s", [ev(6)])  # committed during the replay: queued behind it
+    assert first + await read(stream, 2) == [3, 4, 5, 6]
+    broker.publish("s", [ev(6), ev(7)])  # 6 again (announced twice): dropped
+    assert sink.taken == [7]
     await stream.aclose()

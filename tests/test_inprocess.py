@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import grpc
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from sessiond.cli.inprocess import InProcessTransport
 from sessiond.core.eventtypes import type_of
@@ -402,3 +403,119 @@ async def test_edge_app_over_the_in_process_core(server: CoreServer, core: CoreC
         assert (await resp.json())["error"]["type"] == "not_found_error"
     finally:
         await client.close()
+
+
+# --------------------------------------------------------------------------- direct writes
+# In-process, a caught-up stream's frames are written by the publisher itself; a slow
+# client falls back to the stream's bounded queue. These check that the switches between
+# the two keep every stream gapless, in order and without duplicates.
+
+EdgeClient = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+async def edge_client(server: CoreServer) -> AsyncIterator[EdgeClient]:
+    client = TestClient(TestServer(create_app(CoreClient(InProcessTransport(server)))))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def all_event_ids(core: CoreClient, sid: str) -> list[str]:
+    ids: list[str] = []
+    token = ""
+    while True:
+        page = await core.events.list_events(
+            event_pb2.ListEventsRequest(session_id=sid, page_size=1000, page_token=token)
+        )
+        ids.extend(e.id for e in page.events)
+        if not (token := page.next_page_token):
+            return ids
+
+
+async def flood(core: CoreClient, sid: str, batches: int) -> None:
+    """Sends ``batches`` requests of 1,000 interrupts (no turn runs: the session
+    settles as soon as they are stored)."""
+    interrupt = event_pb2.SessionEvent(user_interrupt=event_pb2.UserInterruptEvent())
+    for _ in range(batches):
+        await core.events.send_events(
+            event_pb2.SendEventsRequest(session_id=sid, events=[interrupt] * 1000)
+        )
+
+
+def shrink_send_buffers(client: EdgeClient) -> None:
+    """Gives the server's open connections a small socket send buffer, so that a
+    client that does not read blocks the server's writes after a few hundred kB."""
+    runner = client.server.runner
+    assert runner is not None and runner.server is not None
+    for handler in runner.server.connections:
+        assert handler.transport is not None
+        sock = handler.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+
+async def read_ids(resp: ClientResponse, until: Callable[[str, list[str]], bool]) -> list[str]:
+    """The ids of the events read until ``until(event type, ids so far)``."""
+    ids: list[str] = []
+    while True:
+        frame = await read_frame(resp)
+        assert frame is not None, f"the stream ended after {len(ids)} events"
+        assert frame["event"] != "error", frame["data"]
+        if frame["event"] != "ping":
+            ids.append(frame["id"])
+            if until(frame["event"], ids):
+                return ids
+
+
+async def start_turn(core: CoreClient, sid: str, resp: ClientResponse) -> list[str]:
+    """Sends a message and reads its turn, to the session's idle."""
+    sent = await send(core, sid, "hi")
+    ids = await read_ids(resp, lambda name, _: name == "session.status_idle")
+    assert ids[0] == sent
+    return ids
+
+
+async def test_a_client_that_stops_reading_then_reads_gets_every_event_in_order(
+    core: CoreClient, edge_client: EdgeClient
+) -> None:
+    sid = await new_session(core)
+    resp = await edge_client.get(f"/v1/sessions/{sid}/events/stream", headers=AUTH)
+    shrink_send_buffers(edge_client)
+    got = await start_turn(core, sid, resp)  # caught up: written by the publisher
+    await flood(core, sid, 2)  # not read meanwhile: the socket fills up, the queue takes over
+    expected = await all_event_ids(core, sid)
+    got += await read_ids(resp, lambda _, ids: len(got) + len(ids) >= len(expected))
+    assert got == expected
+    got += await start_turn(core, sid, resp)  # caught up again
+    assert got == await all_event_ids(core, sid)
+    resp.close()
+
+
+async def test_a_client_too_slow_is_cut_off_then_resumes_without_gap_or_duplicate(
+    core: CoreClient, edge_client: EdgeClient
+) -> None:
+    sid = await new_session(core)
+    path = f"/v1/sessions/{sid}/events/stream"
+    resp = await edge_client.get(path, headers=AUTH)
+    shrink_send_buffers(edge_client)
+    got = await start_turn(core, sid, resp)
+    await flood(core, sid, 6)  # past the socket's buffers and the stream's queue
+    expected = await all_event_ids(core, sid)
+    while (frame := await read_frame(resp)) is not None and frame["event"] != "error":
+        if frame["event"] != "ping":
+            got.append(frame["id"])
+    assert frame is not None, "the stream ended without saying why"
+    body = json.loads(frame["data"])
+    assert body["error"]["type"] == "rate_limit_error"
+    assert "Last-Event-ID" in body["error"]["message"]
+    assert await read_frame(resp) is None  # nothing after the error frame
+    assert 6 < len(got) < len(expected) and got == expected[: len(got)]
+
+    resumed = await edge_client.get(path, headers={**AUTH, "Last-Event-ID": got[-1]})
+    got += await read_ids(resumed, lambda _, ids: len(got) + len(ids) >= len(expected))
+    assert got == expected
+    got += await start_turn(core, sid, resumed)  # and live again
+    assert got == await all_event_ids(core, sid)
+    resumed.close()
