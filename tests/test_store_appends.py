@@ -14,11 +14,19 @@ import asyncpg
 import asyncpg.prepared_stmt
 import asyncpg.transaction
 import pytest
+from sessiond.core import errors
 from sessiond.core.eventlog import EventLog
 from sessiond.core.fanout import Broker
 from sessiond.core.listener import Listener, asyncpg_dsn
 from sessiond.core.store.events import merge_appends
-from sessiond.core.store.store import Append, LeaseLost, NewEvent, Store, UsageDelta
+from sessiond.core.store.store import (
+    Append,
+    LeaseLost,
+    NewEvent,
+    RunningLimit,
+    Store,
+    UsageDelta,
+)
 from sessiond.v1 import event_pb2, session_pb2
 
 from tests.blackbox.cluster import create_database, drop_database, pg_url
@@ -141,6 +149,40 @@ async def test_sends_are_never_merged(store: Store) -> None:
     assert all(isinstance(r, Exception) for r in results)
 
 
+def _send(sid: str, eid: str, limit: int | None) -> Append:
+    return Append(
+        sid,
+        [_ev(eid, "user.message", False)],
+        require_open=True,
+        workspace="default",
+        running_limit=limit,
+    )
+
+
+async def test_a_send_past_the_running_limit_is_refused_and_writes_nothing(
+    store: Store,
+) -> None:
+    for sid in ("sesn_run", "sesn_idle"):
+        await store.create_session(_session(sid), [], ws="default")
+    # Under the limit a message is taken.
+    (ok,) = await store.append_batch([_send("sesn_idle", "sevt_0", 1)])
+    assert not isinstance(ok, BaseException)
+    # One session of the workspace runs: another's message is refused ...
+    await store.append("sesn_run", [_ev("sevt_r")], status="running", turn="start")
+    before = await store.last_seq("sesn_idle", ws="default")
+    (refused,) = await store.append_batch([_send("sesn_idle", "sevt_1", 1)])
+    assert isinstance(refused, RunningLimit)
+    assert await store.last_seq("sesn_idle", ws="default") == before
+    # ... a higher limit or a message to the running session is taken; the
+    # refusal of a closed session is still a Conflict.
+    (higher,) = await store.append_batch([_send("sesn_idle", "sevt_2", 2)])
+    (queued,) = await store.append_batch([_send("sesn_run", "sevt_3", 1)])
+    assert not isinstance(higher, BaseException) and not isinstance(queued, BaseException)
+    await store.append("sesn_idle", [_ev("sevt_t")], status="terminated")
+    (closed,) = await store.append_batch([_send("sesn_idle", "sevt_4", 1)])
+    assert isinstance(closed, errors.Conflict)
+
+
 # ------------------------------------------------------------- PostgreSQL
 
 
@@ -192,6 +234,11 @@ async def test_on_postgresql_a_lone_append_and_a_turns_merged_ones_are_one_state
     ]
     await store.append_batch(more)
     assert (round_trips.statements, round_trips.transactions) == (4, 1)
+
+    # A send, its workspace's running limit checked by the same statement.
+    (sent,) = await store.append_batch([_send("sesn_a", "sevt_s", 5)])
+    assert not isinstance(sent, BaseException)
+    assert (round_trips.statements, round_trips.transactions) == (5, 1)
 
 
 async def test_a_replica_reads_nothing_back_for_its_own_appends() -> None:

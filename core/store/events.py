@@ -11,7 +11,14 @@ from sessiond.core.store import rows, sql
 from sessiond.core.store import schema as t
 from sessiond.core.store.base import Scope, StoreBase, in_scope, time_range
 from sessiond.core.store.engine import Backend, mark
-from sessiond.core.store.types import Append, LeaseLost, NewEvent, Page, UsageDelta
+from sessiond.core.store.types import (
+    Append,
+    LeaseLost,
+    NewEvent,
+    Page,
+    RunningLimit,
+    UsageDelta,
+)
 from sessiond.core.timeutil import now_us
 from sessiond.v1 import event_pb2, session_pb2
 from sqlalchemy import select
@@ -72,7 +79,7 @@ class EventStore(StoreBase):
             for unit, parts in units:
                 try:
                     stored = append_in(db, conn, unit)
-                except (errors.SessiondError, LeaseLost) as e:
+                except (errors.SessiondError, LeaseLost, RunningLimit) as e:
                     for i, _ in parts:
                         out[i] = e
                     continue
@@ -237,6 +244,10 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         params["owner"] = job.owner
     if job.workspace is not None:
         params["ws"] = job.workspace
+    if job.running_limit is not None:
+        if job.workspace is None:
+            raise ValueError("a running limit applies to a workspace: pass workspace")
+        params["lim"] = job.running_limit
     if job.status is not None:
         params["st"] = job.status
     if job.usage is not None:
@@ -254,6 +265,7 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         job.usage is not None,
         job.turn,
         job.workspace is not None,
+        job.running_limit is not None,
     )
     last = db.insert_events(conn, job, params, shape)
     if last is None:
@@ -342,4 +354,6 @@ def _refusal(conn: Connection, job: Append) -> NoReturn:
         raise LeaseLost(sid)
     if row.archived_at is not None:
         raise errors.Conflict(f"Session {sid!r} is archived and takes no new events.")
-    raise errors.Conflict(f"Session {sid!r} is terminated and takes no new events.")
+    if row.status == "terminated" or job.running_limit is None:
+        raise errors.Conflict(f"Session {sid!r} is terminated and takes no new events.")
+    raise RunningLimit(sid)
