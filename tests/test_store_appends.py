@@ -27,7 +27,7 @@ from sessiond.core.store.store import (
     Store,
     UsageDelta,
 )
-from sessiond.v1 import event_pb2, session_pb2
+from sessiond.v1 import environment_pb2, event_pb2, session_pb2
 
 from tests.blackbox.cluster import create_database, drop_database, pg_url
 from tests.test_store_concurrency import _message, _session
@@ -183,6 +183,41 @@ async def test_a_send_past_the_running_limit_is_refused_and_writes_nothing(
     assert isinstance(closed, errors.Conflict)
 
 
+async def test_work_of_reads_the_queue_the_session_and_on_a_shared_database_its_environment(
+    store: Store,
+) -> None:
+    env = environment_pb2.Environment(id="env_a", name="a")
+    env.config.self_hosted.SetInParent()
+    await store.insert_environment(env, ws="default")
+    session = _session("sesn_a")
+    session.environment_id = env.id
+    await store.create_session(session, [], ws="default")
+    pending, got, read = await store.work_of("sesn_a", env.id)
+    assert (pending, got.id, got.environment_id) == ([], "sesn_a", env.id)
+    await store.append("sesn_a", [_ev("sevt_done")])
+    await store.append(
+        "sesn_a", [_ev("sevt_q1", "user.message", False), _ev("sevt_q2", "user.message", False)]
+    )
+    pending, got, read = await store.work_of("sesn_a", env.id)
+    assert [e.id for e in pending] == ["sevt_q1", "sevt_q2"]
+    assert [e.sequence for e in pending] == [2, 3]
+    assert pending[0].user_message.content[0].text.text == "sevt_q1"
+    assert got.status == session_pb2.SESSION_STATUS_IDLE
+    if store.shared:
+        # Read as stored now, by the same statement.
+        assert read is not None and read.config.WhichOneof("type") == "self_hosted"
+        env.config.cloud.SetInParent()
+        await store.put_environment(env, ws="default")
+        read = (await store.work_of("sesn_a", env.id))[2]
+        assert read is not None and read.config.WhichOneof("type") == "cloud"
+        assert (await store.work_of("sesn_a", "env_missing"))[2] is None
+    else:
+        assert read is None
+    assert (await store.work_of("sesn_a"))[2] is None
+    with pytest.raises(errors.NotFound):
+        await store.work_of("sesn_missing", env.id)
+
+
 # ------------------------------------------------------------- PostgreSQL
 
 
@@ -239,6 +274,9 @@ async def test_on_postgresql_a_lone_append_and_a_turns_merged_ones_are_one_state
     (sent,) = await store.append_batch([_send("sesn_a", "sevt_s", 5)])
     assert not isinstance(sent, BaseException)
     assert (round_trips.statements, round_trips.transactions) == (5, 1)
+    # A runner's work: its queue, the session and the environment at once.
+    await store.work_of("sesn_a", "env_a")
+    assert (round_trips.statements, round_trips.transactions) == (6, 1)
 
 
 async def test_a_replica_reads_nothing_back_for_its_own_appends() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -20,7 +19,7 @@ from sessiond.core.store.types import (
     UsageDelta,
 )
 from sessiond.core.timeutil import now_us
-from sessiond.v1 import event_pb2, session_pb2
+from sessiond.v1 import environment_pb2, event_pb2, session_pb2
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -123,27 +122,40 @@ class EventStore(StoreBase):
         return await self._tx(lambda conn: db.pending(conn, session_id), write=False)
 
     async def work_of(
-        self, session_id: str
-    ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
-        """A session's unprocessed events, in order, and the session (on a
-        shared database two reads at once, on two connections: one round
-        trip's wait; on SQLite both in one unit of work: one thread hop)."""
+        self, session_id: str, environment_id: str | None = None
+    ) -> tuple[
+        list[event_pb2.SessionEvent], session_pb2.Session, environment_pb2.Environment | None
+    ]:
+        """A session's unprocessed events, in order, and the session; on a
+        shared database with ``environment_id`` (the session's: it never
+        changes) also that environment as stored now, all read by one
+        statement. The environment is None when not read (SQLite: reads of
+        it are served from memory) or not found.
+
+        On SQLite both reads run in one unit of work (one thread hop)."""
         db = self._db
         params = {"sid": session_id}
         if self.shared:
-            pending, row = await asyncio.gather(
-                self._tx(lambda conn: db.pending(conn, session_id), write=False),
-                self._tx(lambda conn: conn.execute(sql.SESSION, params).first(), write=False),
+            params["env"] = environment_id or ""
+            found = await self._tx(
+                lambda conn: conn.execute(sql.WORK_OF, params).all(), write=False
             )
-        else:
+            if not found:
+                raise errors.NotFound(f"No session with id {session_id!r}.")
+            first = found[0]
+            k = sql.WORK_OF_ENV
+            body = first[k]
+            env = None if body is None else environment_pb2.Environment.FromString(body)
+            pending = [rows.event_of(tuple(r[k + 1 :])) for r in found if r[k + 1] is not None]
+            return pending, rows.session(first), env
 
-            def both(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
-                return db.pending(conn, session_id), conn.execute(sql.SESSION, params).first()
+        def both(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
+            return db.pending(conn, session_id), conn.execute(sql.SESSION, params).first()
 
-            pending, row = await self._tx(both, write=False)
+        pending, row = await self._tx(both, write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
-        return pending, rows.session(row)
+        return pending, rows.session(row), None
 
     async def event_seq(self, session_id: str, event_id: str, *, ws: Scope) -> int:
         e = t.events

@@ -11,6 +11,7 @@ from sessiond.core.store import schema as t
 from sqlalchemy import (
     BigInteger,
     Float,
+    and_,
     bindparam,
     cast,
     func,
@@ -57,6 +58,21 @@ _COUNT_RUNNING_IN_WS = (
 _env = t.environments
 ENVIRONMENT = select(_env.c.workspace, _env.c.body).where(_env.c.id == bindparam("id"))
 ENVIRONMENT_IN = ENVIRONMENT.where(_env.c.workspace == bindparam("ws"))
+# A runner's next work on a shared database, in one statement: the session
+# (its columns first), the body of the environment ``env`` (null when there
+# is none of that id), then one unprocessed event per row in order (event
+# columns null when there is none).
+WORK_OF = (
+    select(
+        *_s.c,
+        select(_env.c.body).where(_env.c.id == bindparam("env")).scalar_subquery(),
+        *EVENT_COLUMNS,
+    )
+    .select_from(_s.outerjoin(_e, and_(_e.c.session_id == _s.c.id, _e.c.processed_at.is_(None))))
+    .where(_s.c.id == bindparam("sid"))
+    .order_by(_e.c.seq)
+)
+WORK_OF_ENV = len(_s.c)
 # The owner of a session's lease, the row locked until the transaction ends
 # (PostgreSQL; a SQLite writer holds the whole database already).
 LEASE_OWNER = select(_s.c.lease_owner).where(_s.c.id == bindparam("sid")).with_for_update()
