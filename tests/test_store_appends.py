@@ -229,20 +229,27 @@ class _RoundTrips:
 
 @pytest.fixture
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[_RoundTrips]:
-    """Counts the statements and transactions asyncpg sends."""
+    """Counts the statements and transactions asyncpg sends (through
+    SQLAlchemy, or straight on a connection)."""
     seen = _RoundTrips()
     fetch = asyncpg.prepared_stmt.PreparedStatement.fetch
+    direct = asyncpg.Connection.fetch
     start = asyncpg.transaction.Transaction.start
 
     async def counted_fetch(self: object, *args: object, **kw: object) -> object:
         seen.statements += 1
         return await fetch(self, *args, **kw)  # type: ignore[arg-type]
 
+    async def counted_direct(self: asyncpg.Connection, *args: object, **kw: object) -> object:
+        seen.statements += 1
+        return await direct(self, *args, **kw)  # type: ignore[arg-type]
+
     async def counted_start(self: asyncpg.transaction.Transaction) -> None:
         seen.transactions += 1
         await start(self)
 
     monkeypatch.setattr(asyncpg.prepared_stmt.PreparedStatement, "fetch", counted_fetch)
+    monkeypatch.setattr(asyncpg.Connection, "fetch", counted_direct)
     monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
     yield seen
 

@@ -44,6 +44,8 @@ PENDING = (
     .order_by(_e.c.seq)
 )
 SESSION = select(_s).where(_s.c.id == bindparam("sid"))
+LAST_SEQ = select(_s.c.last_seq).where(_s.c.id == bindparam("sid"))
+LAST_SEQ_IN = LAST_SEQ.where(_s.c.workspace == bindparam("ws"))
 SESSION_IN = select(_s).where(_s.c.id == bindparam("sid"), _s.c.workspace == bindparam("ws"))
 # Sessions of a workspace running a turn (or about to again), counted by the
 # append of a message that may start one (``session_update``'s ``limit``).
