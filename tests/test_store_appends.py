@@ -7,6 +7,8 @@ the notifications of its own appends."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -328,3 +330,33 @@ async def test_a_replica_reads_nothing_back_for_its_own_appends() -> None:
         await other.close()
         await store.close()
         await drop_database(url)
+
+
+async def test_on_postgresql_reads_cancelled_mid_statement_give_their_connections_back(
+    store: Store,
+) -> None:
+    """Reads run straight on the pool's asyncpg connections: cancelled ones
+    (a client gone mid-request) must leave the pool whole, or later callers
+    would wait for a connection forever."""
+    if not store.shared:
+        pytest.skip("PostgreSQL only")
+    await store.create_session(_session("sesn_a"), [], ws="default")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for round_ in range(3):
+            tasks = [asyncio.create_task(store.last_seq("sesn_a", ws="default")) for _ in range(60)]
+            await asyncio.sleep(0.001 * round_)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        del tasks
+        gc.collect()
+    # None was left for the garbage collector to hand back (SQLAlchemy warns then).
+    assert not [w for w in caught if "garbage collector" in str(w.message)], caught
+    # More callers at once than the pool holds: each gets a connection in turn.
+    got = await asyncio.wait_for(
+        asyncio.gather(*(store.last_seq("sesn_a", ws="default") for _ in range(3 * 20))), 20
+    )
+    assert got == [0] * 60
+    await store.append("sesn_a", [_ev("sevt_after")])
+    assert await store.last_seq("sesn_a", ws="default") == 1

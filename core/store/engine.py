@@ -302,15 +302,22 @@ class PostgresBackend:
         text_, order = _asyncpg_sql(stmt)
         args = [params[k] for k in order]
         fairy = await self._engine.raw_connection()
+        broken = True
         try:
-            return await fairy.driver_connection.fetch(text_, *args)  # type: ignore[union-attr]
-        except BaseException as e:
-            if not isinstance(e, Exception) or _broken(fairy.driver_connection):
-                # Cancelled mid-statement, or the connection broke: not reused.
-                await greenlet_spawn(fairy.invalidate)
+            found: Sequence[Any] = await fairy.driver_connection.fetch(text_, *args)  # type: ignore[union-attr]
+            broken = False
+            return found
+        except Exception:
+            broken = _broken(fairy.driver_connection)
             raise
         finally:
-            await greenlet_spawn(fairy.close)
+            if broken:
+                # Cancelled mid-statement, or the connection broke: not reused.
+                await asyncio.shield(greenlet_spawn(_discard, fairy))
+            else:
+                # Back to the pool at once (nothing to roll back: no
+                # transaction was begun), so no cancellation can lose it.
+                fairy.close()
 
     def events_after(
         self, conn: Connection, session_id: str, seq: int, limit: int
@@ -347,6 +354,12 @@ def _asyncpg_sql(stmt: Executable) -> tuple[str, tuple[str, ...]]:
 
 def _broken(driver_conn: Any) -> bool:
     return driver_conn is None or bool(driver_conn.is_closed())
+
+
+def _discard(fairy: Any) -> None:
+    """Closes a pooled connection for good (in a greenlet: closing it awaits)."""
+    fairy.invalidate()
+    fairy.close()
 
 
 def mark(conn: Connection, session_id: str, ids: Sequence[str], at: int) -> None:
