@@ -302,21 +302,17 @@ class PostgresBackend:
         text_, order = _asyncpg_sql(stmt)
         args = [params[k] for k in order]
         fairy = await self._engine.raw_connection()
-        broken = True
         try:
             found: Sequence[Any] = await fairy.driver_connection.fetch(text_, *args)  # type: ignore[union-attr]
-            broken = False
             return found
-        except Exception:
-            broken = _broken(fairy.driver_connection)
-            raise
         finally:
-            if broken:
-                # Cancelled mid-statement, or the connection broke: not reused.
+            if _broken(fairy.driver_connection):
                 await asyncio.shield(greenlet_spawn(_discard, fairy))
             else:
                 # Back to the pool at once (nothing to roll back: no
-                # transaction was begun), so no cancellation can lose it.
+                # transaction was begun), so no cancellation can lose it; after
+                # a cancelled statement asyncpg makes the connection's next one
+                # wait until the server has given it up.
                 fairy.close()
 
     def events_after(
