@@ -72,6 +72,7 @@ class EventLog:
         mark_processed: Sequence[str] = (),
         owner: str | None = None,
         workspace: str | None = None,
+        running_limit: int | None = None,
     ) -> asyncio.Future[list[event_pb2.SessionEvent]]:
         """Queues an append. The future resolves once it is committed and
         published; the append happens whether or not anyone awaits it."""
@@ -86,6 +87,7 @@ class EventLog:
                 tuple(mark_processed),
                 owner,
                 workspace,
+                running_limit,
             ),
             asyncio.get_running_loop().create_future(),
         )
@@ -107,10 +109,13 @@ class EventLog:
         mark_processed: Sequence[str] = (),
         owner: str | None = None,
         workspace: str | None = None,
+        running_limit: int | None = None,
     ) -> list[event_pb2.SessionEvent]:
         """Commits and publishes. Once called it completes even if the caller is
         cancelled, so an accepted event is never half-delivered. With
-        ``workspace``, only a session of that workspace takes the events."""
+        ``workspace``, only a session of that workspace takes the events; with
+        ``running_limit`` too, only one already running or in a workspace
+        running fewer sessions (else :class:`RunningLimit`)."""
         future = self.submit(
             session_id,
             new,
@@ -121,6 +126,7 @@ class EventLog:
             mark_processed=mark_processed,
             owner=owner,
             workspace=workspace,
+            running_limit=running_limit,
         )
         return await asyncio.shield(future)
 

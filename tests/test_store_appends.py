@@ -7,6 +7,8 @@ the notifications of its own appends."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,12 +16,20 @@ import asyncpg
 import asyncpg.prepared_stmt
 import asyncpg.transaction
 import pytest
+from sessiond.core import errors
 from sessiond.core.eventlog import EventLog
 from sessiond.core.fanout import Broker
 from sessiond.core.listener import Listener, asyncpg_dsn
 from sessiond.core.store.events import merge_appends
-from sessiond.core.store.store import Append, LeaseLost, NewEvent, Store, UsageDelta
-from sessiond.v1 import event_pb2, session_pb2
+from sessiond.core.store.store import (
+    Append,
+    LeaseLost,
+    NewEvent,
+    RunningLimit,
+    Store,
+    UsageDelta,
+)
+from sessiond.v1 import environment_pb2, event_pb2, session_pb2
 
 from tests.blackbox.cluster import create_database, drop_database, pg_url
 from tests.test_store_concurrency import _message, _session
@@ -141,6 +151,75 @@ async def test_sends_are_never_merged(store: Store) -> None:
     assert all(isinstance(r, Exception) for r in results)
 
 
+def _send(sid: str, eid: str, limit: int | None) -> Append:
+    return Append(
+        sid,
+        [_ev(eid, "user.message", False)],
+        require_open=True,
+        workspace="default",
+        running_limit=limit,
+    )
+
+
+async def test_a_send_past_the_running_limit_is_refused_and_writes_nothing(
+    store: Store,
+) -> None:
+    for sid in ("sesn_run", "sesn_idle"):
+        await store.create_session(_session(sid), [], ws="default")
+    # Under the limit a message is taken.
+    (ok,) = await store.append_batch([_send("sesn_idle", "sevt_0", 1)])
+    assert not isinstance(ok, BaseException)
+    # One session of the workspace runs: another's message is refused ...
+    await store.append("sesn_run", [_ev("sevt_r")], status="running", turn="start")
+    before = await store.last_seq("sesn_idle", ws="default")
+    (refused,) = await store.append_batch([_send("sesn_idle", "sevt_1", 1)])
+    assert isinstance(refused, RunningLimit)
+    assert await store.last_seq("sesn_idle", ws="default") == before
+    # ... a higher limit or a message to the running session is taken; the
+    # refusal of a closed session is still a Conflict.
+    (higher,) = await store.append_batch([_send("sesn_idle", "sevt_2", 2)])
+    (queued,) = await store.append_batch([_send("sesn_run", "sevt_3", 1)])
+    assert not isinstance(higher, BaseException) and not isinstance(queued, BaseException)
+    await store.append("sesn_idle", [_ev("sevt_t")], status="terminated")
+    (closed,) = await store.append_batch([_send("sesn_idle", "sevt_4", 1)])
+    assert isinstance(closed, errors.Conflict)
+
+
+async def test_work_of_reads_the_queue_the_session_and_on_a_shared_database_its_environment(
+    store: Store,
+) -> None:
+    env = environment_pb2.Environment(id="env_a", name="a")
+    env.config.self_hosted.SetInParent()
+    await store.insert_environment(env, ws="default")
+    session = _session("sesn_a")
+    session.environment_id = env.id
+    await store.create_session(session, [], ws="default")
+    pending, got, read = await store.work_of("sesn_a", env.id)
+    assert (pending, got.id, got.environment_id) == ([], "sesn_a", env.id)
+    await store.append("sesn_a", [_ev("sevt_done")])
+    await store.append(
+        "sesn_a", [_ev("sevt_q1", "user.message", False), _ev("sevt_q2", "user.message", False)]
+    )
+    pending, got, read = await store.work_of("sesn_a", env.id)
+    assert [e.id for e in pending] == ["sevt_q1", "sevt_q2"]
+    assert [e.sequence for e in pending] == [2, 3]
+    assert pending[0].user_message.content[0].text.text == "sevt_q1"
+    assert got.status == session_pb2.SESSION_STATUS_IDLE
+    if store.shared:
+        # Read as stored now, by the same statement.
+        assert read is not None and read.config.WhichOneof("type") == "self_hosted"
+        env.config.cloud.SetInParent()
+        await store.put_environment(env, ws="default")
+        read = (await store.work_of("sesn_a", env.id))[2]
+        assert read is not None and read.config.WhichOneof("type") == "cloud"
+        assert (await store.work_of("sesn_a", "env_missing"))[2] is None
+    else:
+        assert read is None
+    assert (await store.work_of("sesn_a"))[2] is None
+    with pytest.raises(errors.NotFound):
+        await store.work_of("sesn_missing", env.id)
+
+
 # ------------------------------------------------------------- PostgreSQL
 
 
@@ -152,20 +231,27 @@ class _RoundTrips:
 
 @pytest.fixture
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[_RoundTrips]:
-    """Counts the statements and transactions asyncpg sends."""
+    """Counts the statements and transactions asyncpg sends (through
+    SQLAlchemy, or straight on a connection)."""
     seen = _RoundTrips()
     fetch = asyncpg.prepared_stmt.PreparedStatement.fetch
+    direct = asyncpg.Connection.fetch
     start = asyncpg.transaction.Transaction.start
 
     async def counted_fetch(self: object, *args: object, **kw: object) -> object:
         seen.statements += 1
         return await fetch(self, *args, **kw)  # type: ignore[arg-type]
 
+    async def counted_direct(self: asyncpg.Connection, *args: object, **kw: object) -> object:
+        seen.statements += 1
+        return await direct(self, *args, **kw)  # type: ignore[arg-type]
+
     async def counted_start(self: asyncpg.transaction.Transaction) -> None:
         seen.transactions += 1
         await start(self)
 
     monkeypatch.setattr(asyncpg.prepared_stmt.PreparedStatement, "fetch", counted_fetch)
+    monkeypatch.setattr(asyncpg.Connection, "fetch", counted_direct)
     monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
     yield seen
 
@@ -192,6 +278,14 @@ async def test_on_postgresql_a_lone_append_and_a_turns_merged_ones_are_one_state
     ]
     await store.append_batch(more)
     assert (round_trips.statements, round_trips.transactions) == (4, 1)
+
+    # A send, its workspace's running limit checked by the same statement.
+    (sent,) = await store.append_batch([_send("sesn_a", "sevt_s", 5)])
+    assert not isinstance(sent, BaseException)
+    assert (round_trips.statements, round_trips.transactions) == (5, 1)
+    # A runner's work: its queue, the session and the environment at once.
+    await store.work_of("sesn_a", "env_a")
+    assert (round_trips.statements, round_trips.transactions) == (6, 1)
 
 
 async def test_a_replica_reads_nothing_back_for_its_own_appends() -> None:
@@ -236,3 +330,33 @@ async def test_a_replica_reads_nothing_back_for_its_own_appends() -> None:
         await other.close()
         await store.close()
         await drop_database(url)
+
+
+async def test_on_postgresql_reads_cancelled_mid_statement_give_their_connections_back(
+    store: Store,
+) -> None:
+    """Reads run straight on the pool's asyncpg connections: cancelled ones
+    (a client gone mid-request) must leave the pool whole, or later callers
+    would wait for a connection forever."""
+    if not store.shared:
+        pytest.skip("PostgreSQL only")
+    await store.create_session(_session("sesn_a"), [], ws="default")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for round_ in range(3):
+            tasks = [asyncio.create_task(store.last_seq("sesn_a", ws="default")) for _ in range(60)]
+            await asyncio.sleep(0.001 * round_)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        del tasks
+        gc.collect()
+    # None was left for the garbage collector to hand back (SQLAlchemy warns then).
+    assert not [w for w in caught if "garbage collector" in str(w.message)], caught
+    # More callers at once than the pool holds: each gets a connection in turn.
+    got = await asyncio.wait_for(
+        asyncio.gather(*(store.last_seq("sesn_a", ws="default") for _ in range(3 * 20))), 20
+    )
+    assert got == [0] * 60
+    await store.append("sesn_a", [_ev("sevt_after")])
+    assert await store.last_seq("sesn_a", ws="default") == 1

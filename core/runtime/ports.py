@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 
 from sessiond.core.sessionstate import Status, TurnMark
 from sessiond.core.store.store import NewEvent, UsageDelta
-from sessiond.v1 import event_pb2, session_pb2
+from sessiond.v1 import environment_pb2, event_pb2, session_pb2
 
 R = TypeVar("R")
 
@@ -81,8 +81,13 @@ class TurnStore(Protocol):
     async def pending_events(self, session_id: str) -> list[event_pb2.SessionEvent]: ...
 
     async def work_of(
-        self, session_id: str
-    ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]: ...
+        self, session_id: str, environment_id: str | None = None
+    ) -> tuple[
+        list[event_pb2.SessionEvent], session_pb2.Session, environment_pb2.Environment | None
+    ]:
+        """The session's unprocessed events and the session; with the session's
+        ``environment_id``, maybe its environment too (None: not read)."""
+        ...
 
     async def get_session(self, session_id: str, *, ws: str | None) -> session_pb2.Session: ...
 

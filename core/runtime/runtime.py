@@ -51,6 +51,7 @@ from sessiond.core.sessionstate import (
     Status,
     answer_target,
     in_turn,
+    is_self_hosted,
     open_model_request,
     pending_actions,
 )
@@ -88,6 +89,10 @@ class _Runner:
         self.turn_task: asyncio.Task[None] | None = None
         self.turn: Turn | OutcomeRun | None = None
         self.orphaned = orphaned
+        # The session's environment (it never changes): known after the first
+        # read of the session, then read with the session's work, so a turn
+        # needs no read of its own to know whether it is self-hosted.
+        self.environment_id: str | None = None
         self.task = asyncio.create_task(self._run(), name=f"runner {session_id}")
 
     def interrupt(self, seq: int) -> None:
@@ -181,11 +186,16 @@ class _Runner:
         return True
 
     async def _next_turn(
-        self, session: session_pb2.Session, ev: event_pb2.SessionEvent, resume: bool
+        self,
+        session: session_pb2.Session,
+        ev: event_pb2.SessionEvent,
+        resume: bool,
+        remote: bool | None = None,
     ) -> Turn | OutcomeRun:
         """What runs for ``ev``: answers resume the turn that waited for them, a
         message starts one, an outcome starts its run; an outcome paused for
-        the client goes on with the answers or the message."""
+        the client goes on with the answers or the message. ``remote``: whether
+        the session is self-hosted, if known."""
         rt = self.runtime
         paused = None
         if has_open_outcome(session):
@@ -205,8 +215,8 @@ class _Runner:
                 rt.ctx, rt.store, rt.grader, session, define, resumption=step, rubrics=rt.rubrics
             )
         if resume:
-            return Turn(rt.ctx, session, [], resume=True)
-        return Turn(rt.ctx, session, [ev.id])
+            return Turn(rt.ctx, session, [], resume=True, remote=remote)
+        return Turn(rt.ctx, session, [ev.id], remote=remote)
 
     async def _loop(self) -> None:
         rt = self.runtime
@@ -220,7 +230,10 @@ class _Runner:
                     return
             look = True
             self.wake.clear()
-            pending, session = await rt.store.work_of(self.session_id)
+            pending, session, env = await rt.store.work_of(self.session_id, self.environment_id)
+            self.environment_id = session.environment_id or None
+            # Whether the session is self-hosted, when known from that read.
+            remote = None if env is None else rt.ctx.remote is not None and is_self_hosted(env)
             if has_open_outcome(session) and await self._end_interrupted_pause(session):
                 continue
             if not pending:
@@ -245,7 +258,8 @@ class _Runner:
             resume = False
             if kind in ANSWER_KINDS:
                 events = await rt.log.history(self.session_id)
-                remote = rt.ctx.remote is not None and await rt.ctx.remote.is_remote(session)
+                if remote is None:
+                    remote = rt.ctx.remote is not None and await rt.ctx.remote.is_remote(session)
                 resume = answer_target(ev) in pending_actions(events, remote=remote)
             if kind not in ("user_message", "user_define_outcome") and not resume:
                 # Nothing to run for it (system messages, stale answers).
@@ -254,7 +268,7 @@ class _Runner:
                 continue
             if ev.sequence <= self.interrupt_seq:
                 continue
-            turn = await self._next_turn(session, ev, resume)
+            turn = await self._next_turn(session, ev, resume, remote)
             self.turn = turn
             self.turn_task = asyncio.create_task(turn.run(), name=f"turn {self.session_id}")
             try:

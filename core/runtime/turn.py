@@ -187,6 +187,7 @@ class Turn:
         resume: bool = False,
         hold_idle: bool = False,
         continuing: bool = False,
+        remote: bool | None = None,
     ) -> None:
         self._ctx = ctx
         self._log = ctx.log
@@ -198,8 +199,10 @@ class Turn:
         self._inflight: list[asyncio.Future[Any]] = []
         # Set when the server stops: a cancellation then ends the turn with an error.
         self.stopping = False
-        # A self-hosted session: its toolset calls wait for a worker's results.
+        # A self-hosted session: its toolset calls wait for a worker's results
+        # (``remote``: already known by the caller; else asked at the start).
         self._remote = False
+        self._remote_known = remote
         # Outcomes: a turn that ends normally (or is interrupted) leaves the
         # session running for the grader (``hold_idle``); a turn that goes on
         # from an earlier one of the same run does not open a new one
@@ -217,7 +220,10 @@ class Turn:
 
     async def _run(self) -> None:
         if self._ctx.remote is not None:
-            self._remote = await self._ctx.remote.is_remote(self._session)
+            known = self._remote_known
+            self._remote = (
+                known if known is not None else await self._ctx.remote.is_remote(self._session)
+            )
         if self._continuing:
             await self._append([], mark_processed=self._trigger_ids, wait=False)
         else:

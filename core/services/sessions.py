@@ -29,7 +29,7 @@ from sessiond.core.sessionstate import (
     pending_actions,
     remote_calls,
 )
-from sessiond.core.store.store import NewEvent, Store
+from sessiond.core.store.store import NewEvent, RunningLimit, Store
 from sessiond.core.timeutil import from_timestamp, now_us, to_timestamp
 from sessiond.v1 import agent_pb2, common_pb2, event_pb2, session_pb2
 
@@ -321,8 +321,9 @@ class SessionService:
             if e.type in ("user.tool_confirmation", "user.custom_tool_result", "user.tool_result")
         ]
         await self._check_rubric_files(new, "events", ws)
+        limit = None
         if any(e.type == "user.message" for e in new):
-            await self._check_running_limit(req.session_id, ws)
+            limit = self._running_limit_to_check()
         if answers:
             # Answers are checked against the history: only a session of the
             # caller's workspace has one to check against.
@@ -330,7 +331,18 @@ class SessionService:
             await self._check_answers(req.session_id, answers)
             await self._mark_thread_answers(req.session_id, new)
         # The append itself is scoped: another workspace's session is not found.
-        stored = await self._log.append(req.session_id, new, require_open=True, workspace=ws)
+        # The running limit is checked by the append itself (the count read in
+        # the same statement), and a refusal leaves the session as it was.
+        try:
+            stored = await self._log.append(
+                req.session_id, new, require_open=True, workspace=ws, running_limit=limit
+            )
+        except RunningLimit:
+            raise errors.RateLimited(
+                f"This workspace already runs {self._running_limit} sessions at once; "
+                "wait for one to go idle, then send again.",
+                retry_after=1,
+            ) from None
         if any(e.type == "user.define_outcome" for e in new):
             # Listed on the session at once, `pending` until the agent starts on it
             # (the runner may already have: an entry it made is left as it is).
@@ -375,28 +387,16 @@ class SessionService:
             if thread_id:
                 getattr(sent.payload, kind).session_thread_id = thread_id
 
-    async def _check_running_limit(self, session_id: str, ws: str) -> None:
-        """A message that would start a turn past the workspace's limit of
-        running sessions is refused (one to a running session only queues)."""
+    def _running_limit_to_check(self) -> int | None:
+        """The limit a message that may start a turn is checked against (one
+        to a running session only queues), or None when no check is needed."""
         if not self._store.shared and self._runtime.runner_count() < self._running_limit:
             # One process owns the database: a session runs a turn only while
             # it has a runner here (recovery gives every session left running
             # one), so fewer runners than the limit means fewer running
-            # sessions in any workspace; no store read is needed.
-            return
-        if await self._store.count_running(ws=ws) < self._running_limit:
-            return
-        session = await self._store.get_session(session_id, ws=ws)
-        if session.status in (
-            session_pb2.SESSION_STATUS_RUNNING,
-            session_pb2.SESSION_STATUS_RESCHEDULING,
-        ):
-            return
-        raise errors.RateLimited(
-            f"This workspace already runs {self._running_limit} sessions at once; "
-            "wait for one to go idle, then send again.",
-            retry_after=1,
-        )
+            # sessions in any workspace.
+            return None
+        return self._running_limit
 
     async def _check_answers(self, session_id: str, answers: list[event_pb2.SessionEvent]) -> None:
         """Each answer must name a tool use that waits for one, once."""

@@ -9,6 +9,7 @@ statements, the fast reads, migrations under a lock. Any other URL is refused.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,9 @@ from sessiond.v1 import event_pb2
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -73,6 +77,17 @@ class Backend(Protocol):
     ) -> list[event_pb2.SessionEvent]: ...
 
     def pending(self, conn: Connection, session_id: str) -> list[event_pb2.SessionEvent]: ...
+
+    async def fetch(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Any]:
+        """The rows of one statement, in autocommit. On PostgreSQL it runs
+        straight on asyncpg (rows are asyncpg Records: by index or by name)."""
+        ...
+
+    async def append_alone(
+        self, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
+    ) -> int | None:
+        """``insert_events`` as a statement of its own, in autocommit."""
+        ...
 
 
 def parse_url(url: str) -> URL:
@@ -197,6 +212,16 @@ class SqliteBackend:
         cur = _driver(conn).execute(sql.PENDING_SQL, (session_id,))
         return [rows.event_of(r) for r in cur]
 
+    async def fetch(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Any]:
+        return await self.tx(lambda conn: conn.execute(stmt, params).all(), write=False)
+
+    async def append_alone(
+        self, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
+    ) -> int | None:
+        return await self.tx(
+            lambda conn: self.insert_events(conn, job, params, shape), write=True, single=True
+        )
+
 
 class PostgresBackend:
     """Every unit of work is one ``run_sync`` on an asyncpg connection; reads,
@@ -257,15 +282,38 @@ class PostgresBackend:
         self, conn: Connection, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
     ) -> int | None:
         # The whole append, its notification included, in one round trip.
-        new = job.new
-        params.update(
-            ids=[ev.id for ev in new],
-            types=[ev.type for ev in new],
-            mark=list(job.mark_processed),
-            channel=EVENTS_CHANNEL,
-        )
+        _pg_append_params(job, params)
         last = conn.execute(sql.pg_append(*shape), params).scalar()
         return None if last is None else int(last)
+
+    async def append_alone(
+        self, job: Append, params: dict[str, Any], shape: tuple[Any, ...]
+    ) -> int | None:
+        _pg_append_params(job, params)
+        found = await self.fetch(sql.pg_append(*shape), params)
+        last = found[0][0] if found else None
+        return None if last is None else int(last)
+
+    async def fetch(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Any]:
+        # SQLAlchemy's execution (a greenlet per unit of work, the statement
+        # cache, cursor and result adaptation) costs more than these
+        # statements: they go to asyncpg, on a connection of the same pool
+        # (its prepared statements cached by asyncpg).
+        text_, order = _asyncpg_sql(stmt)
+        args = [params[k] for k in order]
+        fairy = await self._engine.raw_connection()
+        try:
+            found: Sequence[Any] = await fairy.driver_connection.fetch(text_, *args)  # type: ignore[union-attr]
+            return found
+        finally:
+            if _broken(fairy.driver_connection):
+                await asyncio.shield(greenlet_spawn(_discard, fairy))
+            else:
+                # Back to the pool at once (nothing to roll back: no
+                # transaction was begun), so no cancellation can lose it; after
+                # a cancelled statement asyncpg makes the connection's next one
+                # wait until the server has given it up.
+                fairy.close()
 
     def events_after(
         self, conn: Connection, session_id: str, seq: int, limit: int
@@ -276,6 +324,38 @@ class PostgresBackend:
     def pending(self, conn: Connection, session_id: str) -> list[event_pb2.SessionEvent]:
         cur = conn.execute(sql.PENDING, {"sid": session_id})
         return [rows.event_of(tuple(r)) for r in cur]
+
+
+def _pg_append_params(job: Append, params: dict[str, Any]) -> None:
+    new = job.new
+    params.update(
+        ids=[ev.id for ev in new],
+        types=[ev.type for ev in new],
+        mark=list(job.mark_processed),
+        channel=EVENTS_CHANNEL,
+    )
+
+
+@functools.cache
+def _asyncpg_sql(stmt: Executable) -> tuple[str, tuple[str, ...]]:
+    """A statement as asyncpg runs it ($n parameters) and the names of its
+    parameters in order."""
+    from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+
+    assert isinstance(stmt, ClauseElement)
+    done = stmt.compile(dialect=pg_asyncpg.dialect())
+    assert isinstance(done, SQLCompiler)
+    return done.string, tuple(done.positiontup or ())
+
+
+def _broken(driver_conn: Any) -> bool:
+    return driver_conn is None or bool(driver_conn.is_closed())
+
+
+def _discard(fairy: Any) -> None:
+    """Closes a pooled connection for good (in a greenlet: closing it awaits)."""
+    fairy.invalidate()
+    fairy.close()
 
 
 def mark(conn: Connection, session_id: str, ids: Sequence[str], at: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -11,9 +10,16 @@ from sessiond.core.store import rows, sql
 from sessiond.core.store import schema as t
 from sessiond.core.store.base import Scope, StoreBase, in_scope, time_range
 from sessiond.core.store.engine import Backend, mark
-from sessiond.core.store.types import Append, LeaseLost, NewEvent, Page, UsageDelta
+from sessiond.core.store.types import (
+    Append,
+    LeaseLost,
+    NewEvent,
+    Page,
+    RunningLimit,
+    UsageDelta,
+)
 from sessiond.core.timeutil import now_us
-from sessiond.v1 import event_pb2, session_pb2
+from sessiond.v1 import environment_pb2, event_pb2, session_pb2
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -72,7 +78,7 @@ class EventStore(StoreBase):
             for unit, parts in units:
                 try:
                     stored = append_in(db, conn, unit)
-                except (errors.SessiondError, LeaseLost) as e:
+                except (errors.SessiondError, LeaseLost, RunningLimit) as e:
                     for i, _ in parts:
                         out[i] = e
                     continue
@@ -85,7 +91,30 @@ class EventStore(StoreBase):
         # One unit that changes its session is one statement on PostgreSQL:
         # atomic alone, so it needs no BEGIN and COMMIT round trips.
         single = len(units) == 1 and units[0][0].changes_session
+        if single and self.shared:
+            return await self._append_alone(*units[0], len(batch))
         return await self._db.tx(work, write=True, single=single)
+
+    async def _append_alone(
+        self, unit: Append, parts: list[tuple[int, int]], size: int
+    ) -> list[list[event_pb2.SessionEvent] | Exception]:
+        """One unit that changes its session, on a shared database: its one
+        statement runs straight on the driver, in autocommit."""
+        out: list[list[event_pb2.SessionEvent] | Exception] = [[] for _ in range(size)]
+        at = now_us()
+        params, shape = append_params(unit, at)
+        last = await self._db.append_alone(unit, params, shape)
+        if last is None:
+            refused = await self._tx(lambda conn: _refused(conn, unit), write=False)
+            for i, _ in parts:
+                out[i] = refused
+            return out
+        stored = envelopes(unit, last, at, params["processed"])
+        done = 0
+        for i, n in parts:
+            out[i] = stored[done : done + n]
+            done += n
+        return out
 
     async def last_seqs(self, session_ids: Sequence[str]) -> dict[str, int]:
         s = t.sessions
@@ -116,27 +145,38 @@ class EventStore(StoreBase):
         return await self._tx(lambda conn: db.pending(conn, session_id), write=False)
 
     async def work_of(
-        self, session_id: str
-    ) -> tuple[list[event_pb2.SessionEvent], session_pb2.Session]:
-        """A session's unprocessed events, in order, and the session (on a
-        shared database two reads at once, on two connections: one round
-        trip's wait; on SQLite both in one unit of work: one thread hop)."""
+        self, session_id: str, environment_id: str | None = None
+    ) -> tuple[
+        list[event_pb2.SessionEvent], session_pb2.Session, environment_pb2.Environment | None
+    ]:
+        """A session's unprocessed events, in order, and the session; on a
+        shared database with ``environment_id`` (the session's: it never
+        changes) also that environment as stored now, all read by one
+        statement. The environment is None when not read (SQLite: reads of
+        it are served from memory) or not found.
+
+        On SQLite both reads run in one unit of work (one thread hop)."""
         db = self._db
         params = {"sid": session_id}
         if self.shared:
-            pending, row = await asyncio.gather(
-                self._tx(lambda conn: db.pending(conn, session_id), write=False),
-                self._tx(lambda conn: conn.execute(sql.SESSION, params).first(), write=False),
-            )
-        else:
+            params["env"] = environment_id or ""
+            found = await db.fetch(sql.WORK_OF, params)
+            if not found:
+                raise errors.NotFound(f"No session with id {session_id!r}.")
+            first = found[0]
+            k = sql.WORK_OF_ENV
+            body = first[k]
+            env = None if body is None else environment_pb2.Environment.FromString(body)
+            pending = [rows.event_of(tuple(r[k + 1 :])) for r in found if r[k + 1] is not None]
+            return pending, rows.session(rows.ByName(first)), env
 
-            def both(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
-                return db.pending(conn, session_id), conn.execute(sql.SESSION, params).first()
+        def both(conn: Connection) -> tuple[list[event_pb2.SessionEvent], Any]:
+            return db.pending(conn, session_id), conn.execute(sql.SESSION, params).first()
 
-            pending, row = await self._tx(both, write=False)
+        pending, row = await self._tx(both, write=False)
         if row is None:
             raise errors.NotFound(f"No session with id {session_id!r}.")
-        return pending, rows.session(row)
+        return pending, rows.session(row), None
 
     async def event_seq(self, session_id: str, event_id: str, *, ws: Scope) -> int:
         e = t.events
@@ -152,6 +192,11 @@ class EventStore(StoreBase):
         self, session_id: str, seq: int, limit: int
     ) -> list[event_pb2.SessionEvent]:
         db = self._db
+        if self.shared:
+            found = await db.fetch(
+                sql.EVENTS_AFTER, {"sid": session_id, "after": seq, "lim": limit}
+            )
+            return [rows.event_of(tuple(r)) for r in found]
         return await self._tx(
             lambda conn: db.events_after(conn, session_id, seq, limit), write=False
         )
@@ -184,12 +229,15 @@ class EventStore(StoreBase):
         return [rows.event_of(tuple(r)) for r in found], more
 
     async def last_seq(self, session_id: str, *, ws: Scope) -> int:
-        s = t.sessions
-        query = select(s.c.last_seq).where(s.c.id == session_id, *in_scope(s.c.workspace, ws))
-        row = await self._tx(lambda conn: conn.execute(query).first(), write=False)
-        if row is None:
+        query, params = (
+            (sql.LAST_SEQ, {"sid": session_id})
+            if ws is None
+            else (sql.LAST_SEQ_IN, {"sid": session_id, "ws": ws})
+        )
+        found = await self._db.fetch(query, params)
+        if not found:
             raise errors.NotFound(f"No session with id {session_id!r}.")
-        return int(row.last_seq)
+        return int(found[0][0])
 
     async def session_exists(self, session_id: str, *, ws: Scope) -> bool:
         s = t.sessions
@@ -209,7 +257,7 @@ def _session_in(session_id: str, ws: Scope) -> list[Any]:
 def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.SessionEvent]:
     """One append inside the caller's write transaction (see ``Store.append``)."""
     at = now_us()
-    session_id, new = job.session_id, job.new
+    session_id = job.session_id
     if not job.changes_session:
         # Only marks events processed: the session itself does not change, but
         # the lease still fences the write (a replica that lost it must leave
@@ -223,8 +271,19 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         if job.mark_processed:
             mark(conn, session_id, job.mark_processed, at)
         return []
-    # One statement checks, numbers and updates the session; a refusal is
-    # explained by a second look only when it happens.
+    params, shape = append_params(job, at)
+    last = db.insert_events(conn, job, params, shape)
+    if last is None:
+        _refusal(conn, job)
+    return envelopes(job, last, at, params["processed"])
+
+
+def append_params(job: Append, at: int) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The parameters and the shape (``sql.session_update``'s flags) of an
+    append that changes its session: one statement checks, numbers and
+    updates the session; a refusal is explained by a second look only when
+    it happens."""
+    session_id, new = job.session_id, job.new
     processed = [at if ev.processed else None for ev in new]
     params: dict[str, Any] = {
         "sid": session_id,
@@ -237,6 +296,10 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         params["owner"] = job.owner
     if job.workspace is not None:
         params["ws"] = job.workspace
+    if job.running_limit is not None:
+        if job.workspace is None:
+            raise ValueError("a running limit applies to a workspace: pass workspace")
+        params["lim"] = job.running_limit
     if job.status is not None:
         params["st"] = job.status
     if job.usage is not None:
@@ -254,16 +317,21 @@ def append_in(db: Backend, conn: Connection, job: Append) -> list[event_pb2.Sess
         job.usage is not None,
         job.turn,
         job.workspace is not None,
+        job.running_limit is not None,
     )
-    last = db.insert_events(conn, job, params, shape)
-    if last is None:
-        _refusal(conn, job)
-    first = last - len(new)
+    return params, shape
+
+
+def envelopes(
+    job: Append, last: int, at: int, processed: Sequence[int | None]
+) -> list[event_pb2.SessionEvent]:
+    """The events of an append as stored, the session's last seq now ``last``."""
+    first = last - len(job.new)
     stored: list[event_pb2.SessionEvent] = []
-    for i, ev in enumerate(new, start=1):
+    for i, ev in enumerate(job.new, start=1):
         full = event_pb2.SessionEvent()
         full.CopyFrom(ev.payload)
-        rows.envelope(full, ev.id, session_id, first + i, at, processed[i - 1])
+        rows.envelope(full, ev.id, job.session_id, first + i, at, processed[i - 1])
         stored.append(full)
     return stored
 
@@ -329,6 +397,11 @@ def _merged(a: Append, b: Append) -> Append | None:
 
 
 def _refusal(conn: Connection, job: Append) -> NoReturn:
+    raise _refused(conn, job)
+
+
+def _refused(conn: Connection, job: Append) -> Exception:
+    """Why the checks of an append refused it (a second look at the session)."""
     s = t.sessions
     sid = job.session_id
     row = conn.execute(
@@ -337,9 +410,11 @@ def _refusal(conn: Connection, job: Append) -> NoReturn:
         )
     ).first()
     if row is None:
-        raise errors.NotFound(f"No session with id {sid!r}.")
+        return errors.NotFound(f"No session with id {sid!r}.")
     if job.owner is not None and row.lease_owner != job.owner:
-        raise LeaseLost(sid)
+        return LeaseLost(sid)
     if row.archived_at is not None:
-        raise errors.Conflict(f"Session {sid!r} is archived and takes no new events.")
-    raise errors.Conflict(f"Session {sid!r} is terminated and takes no new events.")
+        return errors.Conflict(f"Session {sid!r} is archived and takes no new events.")
+    if row.status == "terminated" or job.running_limit is None:
+        return errors.Conflict(f"Session {sid!r} is terminated and takes no new events.")
+    return RunningLimit(sid)

@@ -349,15 +349,6 @@ class SessionStore(StoreBase):
             raise errors.NotFound(f"No session with id {session_id!r}.")
         return str(found)
 
-    async def count_running(self, *, ws: str) -> int:
-        """Sessions of ``ws`` that are running a turn (or about to again)."""
-        params = {"ws": ws}
-        return int(
-            await self._tx(
-                lambda conn: conn.execute(sql.COUNT_RUNNING, params).scalar_one(), write=False
-            )
-        )
-
     async def list_sessions(
         self,
         limit: int,

@@ -35,6 +35,18 @@ def session_body(s: session_pb2.Session) -> bytes:
     return body.SerializeToString()
 
 
+class ByName:
+    """A row read by attribute, over one read by name only (an asyncpg Record)."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]
+
+
 def session(row: Any) -> session_pb2.Session:
     s = session_pb2.Session.FromString(row.body)
     s.status = STATUS_VALUES[row.status]

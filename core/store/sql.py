@@ -11,12 +11,14 @@ from sessiond.core.store import schema as t
 from sqlalchemy import (
     BigInteger,
     Float,
+    and_,
     bindparam,
     cast,
     func,
     insert,
     literal_column,
     null,
+    or_,
     select,
     update,
 )
@@ -42,15 +44,37 @@ PENDING = (
     .order_by(_e.c.seq)
 )
 SESSION = select(_s).where(_s.c.id == bindparam("sid"))
+LAST_SEQ = select(_s.c.last_seq).where(_s.c.id == bindparam("sid"))
+LAST_SEQ_IN = LAST_SEQ.where(_s.c.workspace == bindparam("ws"))
 SESSION_IN = select(_s).where(_s.c.id == bindparam("sid"), _s.c.workspace == bindparam("ws"))
-# Sessions of a workspace running a turn (or about to again): every send of a
-# message asks on a shared database.
-COUNT_RUNNING = select(func.count()).where(
-    _s.c.workspace == bindparam("ws"), _s.c.status.in_(("running", "rescheduling"))
+# Sessions of a workspace running a turn (or about to again), counted by the
+# append of a message that may start one (``session_update``'s ``limit``).
+# (As literals: the SQL text of these statements is handed on as it compiles.)
+RUNNING: list[Any] = [literal_column("'running'"), literal_column("'rescheduling'")]
+_r = _s.alias("running")
+_COUNT_RUNNING_IN_WS = (
+    select(func.count())
+    .where(_r.c.workspace == bindparam("ws"), _r.c.status.in_(RUNNING))
+    .scalar_subquery()
 )
 _env = t.environments
 ENVIRONMENT = select(_env.c.workspace, _env.c.body).where(_env.c.id == bindparam("id"))
 ENVIRONMENT_IN = ENVIRONMENT.where(_env.c.workspace == bindparam("ws"))
+# A runner's next work on a shared database, in one statement: the session
+# (its columns first), the body of the environment ``env`` (null when there
+# is none of that id), then one unprocessed event per row in order (event
+# columns null when there is none).
+WORK_OF = (
+    select(
+        *_s.c,
+        select(_env.c.body).where(_env.c.id == bindparam("env")).scalar_subquery(),
+        *EVENT_COLUMNS,
+    )
+    .select_from(_s.outerjoin(_e, and_(_e.c.session_id == _s.c.id, _e.c.processed_at.is_(None))))
+    .where(_s.c.id == bindparam("sid"))
+    .order_by(_e.c.seq)
+)
+WORK_OF_ENV = len(_s.c)
 # The owner of a session's lease, the row locked until the transaction ends
 # (PostgreSQL; a SQLite writer holds the whole database already).
 LEASE_OWNER = select(_s.c.lease_owner).where(_s.c.id == bindparam("sid")).with_for_update()
@@ -116,10 +140,13 @@ def session_update(
     usage: bool,
     turn: str | None,
     workspace: bool = False,
+    limit: bool = False,
 ) -> Any:
     """The UPDATE ... RETURNING last_seq of an append: numbers its events and
     applies its session changes, refused (no row) by the checks it asks for.
-    Parameters: sid, n, at, and owner, st, it/ot/cct/crt, ws as the shape needs."""
+    Parameters: sid, n, at, and owner, st, it/ot/cct/crt, ws, lim as the shape
+    needs. With ``limit`` the session must be running already, or its
+    workspace (``ws``) run fewer than ``lim`` sessions."""
     at = bindparam("at", type_=BigInteger)
     values: dict[Any, Any] = {
         _s.c.last_seq: _s.c.last_seq + bindparam("n", type_=BigInteger),
@@ -150,6 +177,8 @@ def session_update(
         conds += [_s.c.archived_at.is_(None), _s.c.status != literal_column("'terminated'")]
     if workspace:
         conds.append(_s.c.workspace == bindparam("ws"))
+    if limit:
+        conds.append(or_(_s.c.status.in_(RUNNING), _COUNT_RUNNING_IN_WS < bindparam("lim")))
     return update(_s).where(*conds).values(values).returning(_s.c.last_seq)
 
 
@@ -161,10 +190,11 @@ def sqlite_session_update(
     usage: bool,
     turn: str | None,
     workspace: bool = False,
+    limit: bool = False,
 ) -> str:
     """``session_update`` as SQLite's driver takes it (named parameters)."""
     return compiled(
-        session_update(owner, require_open, status, usage, turn, workspace), _SQLITE_NAMED
+        session_update(owner, require_open, status, usage, turn, workspace, limit), _SQLITE_NAMED
     )
 
 
@@ -176,6 +206,7 @@ def pg_append(
     usage: bool,
     turn: str | None,
     workspace: bool = False,
+    limit: bool = False,
 ) -> TextClause:
     """A whole append on PostgreSQL as one statement: the session update, the
     events numbered after it, the events it marks processed, and the
@@ -183,7 +214,7 @@ def pg_append(
     from sqlalchemy import text
 
     update_sql = compiled(
-        session_update(owner, require_open, status, usage, turn, workspace), _pg_named()
+        session_update(owner, require_open, status, usage, turn, workspace, limit), _pg_named()
     )
     sql = f"""
 WITH s AS ({update_sql}),

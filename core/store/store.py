@@ -29,6 +29,7 @@ from sessiond.core.store.types import (
     LeaseLost,
     NewEvent,
     Page,
+    RunningLimit,
     UsageDelta,
 )
 from sessiond.core.store.vaults import VaultStore
@@ -42,6 +43,7 @@ __all__ = [
     "LeaseLost",
     "NewEvent",
     "Page",
+    "RunningLimit",
     "Store",
     "UnsupportedDatabase",
     "UsageDelta",

@@ -19,6 +19,10 @@ STATUS_VALUES = {v: k for k, v in STATUS_NAMES.items()}
 EVENTS_CHANNEL = "sessiond_events"
 
 
+class RunningLimit(Exception):
+    """The append would start a turn past its workspace's running limit."""
+
+
 class LeaseLost(Exception):
     """This replica no longer holds the session's turn lease: another took over."""
 
@@ -66,6 +70,9 @@ class Append:
     owner: str | None = None
     # A caller's append (a send) reaches only sessions of its workspace.
     workspace: str | None = None
+    # A send that starts a turn: refused (RunningLimit) when ``workspace``
+    # already runs this many sessions, unless this session is one of them.
+    running_limit: int | None = None
 
     @property
     def changes_session(self) -> bool:

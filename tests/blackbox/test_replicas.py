@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import httpx2
 import pytest
 from anthropic import AsyncAnthropic
@@ -281,3 +282,54 @@ async def test_open_streams_carry_on_through_another_core_when_theirs_dies(
             await asyncio.gather(*readers, return_exceptions=True)
         for s in seen:
             assert s.count("user.message") == 1 and s.count("session.status_idle") == 2, s
+
+
+async def test_the_running_limit_counts_the_sessions_every_replica_runs(
+    tmp_path: Path,
+) -> None:
+    """A workspace limited to one running session: while a turn runs on one
+    core, a message that would start another is refused through either edge
+    (the count comes from the database, not from the core that takes it)."""
+    url = pg_url()
+    if url is None:
+        pytest.skip("no PostgreSQL for the replica suite (scripts/test.sh starts one)")
+    c = await start_cluster(
+        url,
+        tmp_path / "data",
+        api_key=KEY,
+        log_dir=tmp_path / "logs",
+        env={"SESSIOND_RUNNING_SESSIONS": "1"},
+    )
+    try:
+        async with edge_client(c, 0) as a, edge_client(c, 1) as b:
+            first, second = await new_session(a), await new_session(b)
+            async with await a.beta.sessions.events.stream(first) as stream:
+                await a.beta.sessions.events.send(first, events=[user_message("/sleep 30")])
+                async with asyncio.timeout(DEADLINE):
+                    async for ev in stream:
+                        if ev.type == "session.status_running":
+                            break
+                for client in (a, b):
+                    with pytest.raises(anthropic.RateLimitError) as caught:
+                        await client.beta.sessions.events.send(second, events=[user_message("hi")])
+                    assert caught.value.response.headers.get("retry-after") == "1"
+                    err = caught.value.response.json()["error"]
+                    assert err["type"] == "rate_limit_error", err
+                # The refused message was not stored; one to the running
+                # session only queues, through either edge.
+                assert [e.type for e in await history(b, second)] == []
+                await b.beta.sessions.events.send(first, events=[user_message("queued")])
+                await a.beta.sessions.events.send(first, events=[{"type": "user.interrupt"}])
+                async with asyncio.timeout(DEADLINE):
+                    async for ev in stream:
+                        if ev.type == "session.status_idle" and ev.stop_reason.type == "end_turn":
+                            break
+            for _ in range(200):
+                if (await a.beta.sessions.retrieve(first)).status == "idle":
+                    break
+                await asyncio.sleep(0.05)  # polling a status, not synchronising a race
+            sent = await b.beta.sessions.events.send(second, events=[user_message("now")])
+            assert [e.type for e in sent.data] == ["user.message"]
+    finally:
+        rc = await c.stop()
+        assert rc == 0, f"a replica exited with {rc} on SIGTERM\n{c.describe()}"
