@@ -100,26 +100,38 @@ def _no_span() -> Iterator[Span]:
     yield trace.INVALID_SPAN
 
 
+def _span(
+    name: str, kind: SpanKind, attributes: dict[str, str], *, exceptions: bool = True
+) -> contextlib.AbstractContextManager[Span]:
+    """A current span named ``name`` when tracing, else the invalid span (no work).
+    Without ``exceptions`` the caller records a failure itself."""
+    if not tracing():
+        return _no_span()
+    return tracer.start_as_current_span(
+        name,
+        kind=kind,
+        attributes=attributes,
+        record_exception=exceptions,
+        set_status_on_exception=exceptions,
+    )
+
+
 @contextlib.contextmanager
 def turn_span(session_id: str, agent_name: str, agent_id: str, model: str) -> Iterator[Span]:
     """``invoke_agent`` around one turn; counts the turn and its duration."""
     start = time.perf_counter()
     outcome = "error"
-    opened = (
-        tracer.start_as_current_span(
-            f"invoke_agent {agent_name}".strip(),
-            kind=SpanKind.INTERNAL,
-            attributes={
-                "gen_ai.operation.name": "invoke_agent",
-                "gen_ai.provider.name": "anthropic",
-                "gen_ai.agent.id": agent_id,
-                "gen_ai.agent.name": agent_name,
-                "gen_ai.request.model": model,
-                "gen_ai.conversation.id": session_id,
-            },
-        )
-        if tracing()
-        else _no_span()
+    opened = _span(
+        f"invoke_agent {agent_name}".strip(),
+        SpanKind.INTERNAL,
+        {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.provider.name": "anthropic",
+            "gen_ai.agent.id": agent_id,
+            "gen_ai.agent.name": agent_name,
+            "gen_ai.request.model": model,
+            "gen_ai.conversation.id": session_id,
+        },
     )
     with opened as span:
         try:
@@ -136,21 +148,16 @@ def turn_span(session_id: str, agent_name: str, agent_id: str, model: str) -> It
 @contextlib.contextmanager
 def chat_span(model: str, session_id: str) -> Iterator[Span]:
     """``chat`` around one model request."""
-    opened = (
-        tracer.start_as_current_span(
-            f"chat {model}",
-            kind=SpanKind.CLIENT,
-            attributes={
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": "anthropic",
-                "gen_ai.request.model": model,
-                "gen_ai.conversation.id": session_id,
-            },
-            record_exception=False,
-            set_status_on_exception=False,
-        )
-        if tracing()
-        else _no_span()
+    opened = _span(
+        f"chat {model}",
+        SpanKind.CLIENT,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "anthropic",
+            "gen_ai.request.model": model,
+            "gen_ai.conversation.id": session_id,
+        },
+        exceptions=False,
     )
     with opened as span:
         try:
